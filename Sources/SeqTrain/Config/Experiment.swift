@@ -1,0 +1,280 @@
+/// One experiment file, fully resolved: every default filled in.
+public struct Experiment: Equatable, Sendable {
+    /// Runs go under `runs/<name>/`.
+    public var name: String
+    /// Data, initial weights and shuffling all derive from it.
+    public var seed: UInt32
+    /// Where the series come from and how they become samples.
+    public var data: DataConfig
+    /// The layer stack, or the naive last-value baseline.
+    public var model: ModelConfig
+    /// Epochs, batches, loss, optimizer and metrics.
+    public var train: TrainConfig
+
+    /// Creates an experiment.
+    public init(name: String, seed: UInt32, data: DataConfig, model: ModelConfig, train: TrainConfig) {
+        self.name = name
+        self.seed = seed
+        self.data = data
+        self.model = model
+        self.train = train
+    }
+}
+
+/// How the data is made and cut into samples.
+public struct DataConfig: Equatable, Sendable {
+    /// The series source.
+    public var source: DataSource
+    /// Input steps per sample.
+    public var window: Int
+    /// What is predicted.
+    public var target: TargetKind
+    /// Steps predicted (1 for `next`).
+    public var horizon: Int
+    /// Series counts of the three splits, taken in order by series index.
+    public var split: Split
+
+    /// Creates a data section.
+    public init(source: DataSource, window: Int, target: TargetKind, horizon: Int, split: Split) {
+        self.source = source
+        self.window = window
+        self.target = target
+        self.horizon = horizon
+        self.split = split
+    }
+
+    /// Steps drawn per series: the window followed by the horizon.
+    public var stepsPerSeries: Int { window + horizon }
+}
+
+/// Where the series come from.
+public enum DataSource: Equatable, Sendable {
+    /// The chapter's two-sine generator with `series` series.
+    case sine(series: Int)
+
+    /// How many series the source holds.
+    public var seriesCount: Int {
+        switch self {
+        case .sine(let series): return series
+        }
+    }
+}
+
+/// The three kinds of target of the chapter.
+public enum TargetKind: String, CaseIterable, Equatable, Sendable {
+    /// The value after the window: `[N, 1]`.
+    case next
+    /// The `horizon` values after the window as one vector: `[N, horizon]`.
+    case vector
+    /// At every step t, the `horizon` values after t: `[N, window, horizon]`.
+    case sequence
+}
+
+/// Series counts of the train, validation and test splits.
+public struct Split: Equatable, Sendable {
+    /// Series used for training, from index 0.
+    public var train: Int
+    /// Series used for validation, right after the training ones.
+    public var valid: Int
+    /// Series used for testing, right after the validation ones.
+    public var test: Int
+
+    /// Creates a split.
+    public init(train: Int, valid: Int, test: Int) {
+        self.train = train
+        self.valid = valid
+        self.test = test
+    }
+}
+
+/// The model: a layer stack or the last-value baseline.
+public enum ModelConfig: Equatable, Sendable {
+    /// Predict the last input value (no training).
+    case naive
+    /// A sequential stack of layers.
+    case layers([LayerConfig])
+}
+
+/// Element-wise activations, by their Keras names.
+public enum Activation: String, CaseIterable, Equatable, Sendable {
+    /// Identity.
+    case linear
+    /// Hyperbolic tangent.
+    case tanh
+    /// max(0, x).
+    case relu
+    /// 1 / (1 + exp(-x)).
+    case sigmoid
+}
+
+/// One layer of the stack, with Keras's options.
+public enum LayerConfig: Equatable, Sendable {
+    /// `SimpleRNN`.
+    case simpleRNN(SimpleRNNConfig)
+    /// `Dense`, on the last axis.
+    case dense(DenseConfig)
+    /// `TimeDistributed(Dense)`.
+    case timeDistributed(DenseConfig)
+    /// `Flatten`.
+    case flatten
+
+    /// The Keras class name.
+    public var typeName: String {
+        switch self {
+        case .simpleRNN: return "SimpleRNN"
+        case .dense: return "Dense"
+        case .timeDistributed: return "TimeDistributed"
+        case .flatten: return "Flatten"
+        }
+    }
+}
+
+/// Options of a `SimpleRNN` layer.
+public struct SimpleRNNConfig: Equatable, Sendable {
+    /// Size of the hidden state.
+    public var units: Int
+    /// Output every step `[N, T, units]` rather than the last `[N, units]`.
+    public var returnSequences: Bool
+    /// Applied to the new state; tanh by default.
+    public var activation: Activation
+    /// Whether the layer has a bias.
+    public var useBias: Bool
+
+    /// Creates the options; defaults are Keras's.
+    public init(units: Int, returnSequences: Bool = false, activation: Activation = .tanh, useBias: Bool = true) {
+        self.units = units
+        self.returnSequences = returnSequences
+        self.activation = activation
+        self.useBias = useBias
+    }
+}
+
+/// Options of a `Dense` layer.
+public struct DenseConfig: Equatable, Sendable {
+    /// Output size.
+    public var units: Int
+    /// Applied to the output; linear by default.
+    public var activation: Activation
+    /// Whether the layer has a bias.
+    public var useBias: Bool
+
+    /// Creates the options; defaults are Keras's.
+    public init(units: Int, activation: Activation = .linear, useBias: Bool = true) {
+        self.units = units
+        self.activation = activation
+        self.useBias = useBias
+    }
+}
+
+/// How to train.
+public struct TrainConfig: Equatable, Sendable {
+    /// Passes over the training split.
+    public var epochs: Int
+    /// Samples per step; the last batch of an epoch may be smaller.
+    public var batchSize: Int
+    /// Reshuffle the training samples every epoch.
+    public var shuffle: Bool
+    /// The objective.
+    public var loss: LossConfig
+    /// The update rule.
+    public var optimizer: OptimizerConfig
+    /// Extra figures reported per epoch.
+    public var metrics: [MetricKind]
+
+    /// Creates a training section.
+    public init(epochs: Int = 20, batchSize: Int = 32, shuffle: Bool = true, loss: LossConfig = .mse,
+                optimizer: OptimizerConfig = .adam(AdamConfig()), metrics: [MetricKind] = []) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.loss = loss
+        self.optimizer = optimizer
+        self.metrics = metrics
+    }
+}
+
+/// Loss functions, reduced by the mean over every element.
+public enum LossConfig: Equatable, Sendable {
+    /// Mean squared error.
+    case mse
+    /// Mean absolute error.
+    case mae
+    /// Huber loss with threshold `delta`.
+    case huber(delta: Double)
+
+    /// The name used in files and histories.
+    public var name: String {
+        switch self {
+        case .mse: return "mse"
+        case .mae: return "mae"
+        case .huber: return "huber"
+        }
+    }
+}
+
+/// Metrics reported per epoch.
+public enum MetricKind: String, CaseIterable, Equatable, Sendable {
+    /// Mean squared error over every element.
+    case mse
+    /// Mean absolute error over every element.
+    case mae
+    /// Mean squared error over the last time step of a sequence output.
+    case last_time_step_mse
+}
+
+/// The optimizer and its hyperparameters (Keras names and defaults).
+public enum OptimizerConfig: Equatable, Sendable {
+    /// Adam.
+    case adam(AdamConfig)
+    /// Stochastic gradient descent, optionally with (Nesterov) momentum.
+    case sgd(SGDConfig)
+    /// RMSprop.
+    case rmsprop(RMSpropConfig)
+
+    /// The Keras name.
+    public var name: String {
+        switch self {
+        case .adam: return "adam"
+        case .sgd: return "sgd"
+        case .rmsprop: return "rmsprop"
+        }
+    }
+}
+
+/// Adam's hyperparameters.
+public struct AdamConfig: Equatable, Sendable {
+    /// Step size.
+    public var learningRate: Double = 0.001
+    /// Decay of the first moment.
+    public var beta1: Double = 0.9
+    /// Decay of the second moment.
+    public var beta2: Double = 0.999
+    /// Added to the root of the second moment.
+    public var epsilon: Double = 1e-7
+    /// Creates Adam with Keras's defaults.
+    public init() {}
+}
+
+/// SGD's hyperparameters.
+public struct SGDConfig: Equatable, Sendable {
+    /// Step size.
+    public var learningRate: Double = 0.01
+    /// Velocity decay; 0 is plain SGD.
+    public var momentum: Double = 0
+    /// Use Nesterov momentum.
+    public var nesterov: Bool = false
+    /// Creates SGD with Keras's defaults.
+    public init() {}
+}
+
+/// RMSprop's hyperparameters.
+public struct RMSpropConfig: Equatable, Sendable {
+    /// Step size.
+    public var learningRate: Double = 0.001
+    /// Decay of the squared-gradient average.
+    public var rho: Double = 0.9
+    /// Added under the root.
+    public var epsilon: Double = 1e-7
+    /// Creates RMSprop with Keras's defaults.
+    public init() {}
+}

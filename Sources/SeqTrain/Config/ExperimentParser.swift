@@ -1,0 +1,209 @@
+import Foundation
+import Yams
+
+/// Turns an experiment file into a resolved `Experiment`, reporting every problem with its position.
+public enum ExperimentParser {
+    /// Largest number of float values the data may hold (series x steps), to bound memory.
+    static let maxDataValues = 400_000_000
+
+    /// Reads and parses the experiment file at `path`.
+    ///
+    /// - Throws: `ConfigErrors` listing every problem, each with file, line and column.
+    public static func load(path: String) throws -> Experiment {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ConfigErrors([Diagnostic(file: path, position: nil, message: "no such file",
+                                           suggestion: "check the path; experiment files usually live in configs/")])
+        }
+        if isDirectory.boolValue {
+            throw ConfigErrors([Diagnostic(file: path, position: nil,
+                                           message: "is a directory, expected an experiment file (.yaml)")])
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigErrors([Diagnostic(file: path, position: nil, message: "cannot be read (permission denied?)")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigErrors([Diagnostic(file: path, position: nil, message: "is not valid UTF-8 text")])
+        }
+        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        return try parse(yaml: text, file: path, defaultName: stem)
+    }
+
+    /// Parses experiment YAML text; `file` is used in messages, `defaultName` when `name:` is absent.
+    public static func parse(yaml: String, file: String, defaultName: String = "experiment") throws -> Experiment {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw ConfigErrors([Diagnostic(file: file, position: nil, message: "the file is empty",
+                                               suggestion: "an experiment needs at least a model: section")])
+            }
+            root = node
+        } catch let error as YamlError {
+            throw ConfigErrors([diagnostic(for: error, file: file)])
+        }
+        var reader = NodeReader(file: file)
+        let experiment = parseRoot(root, defaultName: defaultName, reader: &reader)
+        if !reader.diagnostics.isEmpty || experiment == nil {
+            throw ConfigErrors(reader.diagnostics.sorted(by: isBefore))
+        }
+        return experiment!
+    }
+
+    private static func isBefore(_ a: Diagnostic, _ b: Diagnostic) -> Bool {
+        let pa = a.position ?? SourcePosition(line: .max, column: .max)
+        let pb = b.position ?? SourcePosition(line: .max, column: .max)
+        return (pa.line, pa.column) < (pb.line, pb.column)
+    }
+
+    /// libyaml's own message and position for a syntax error.
+    static func diagnostic(for error: YamlError, file: String) -> Diagnostic {
+        func at(_ mark: Mark) -> SourcePosition { SourcePosition(line: mark.line, column: mark.column) }
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            var message = "invalid YAML: \(problem)"
+            if let context { message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
+            var suggestion: String?
+            if problem.contains("tab") { suggestion = "indent with spaces; YAML does not allow tabs for indentation" }
+            return Diagnostic(file: file, position: at(mark), message: message, suggestion: suggestion)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return Diagnostic(file: file, position: at(context.mark),
+                              message: "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in \(context.text)",
+                              suggestion: "each key may appear once per mapping")
+        case .reader(let problem, _, _, _):
+            return Diagnostic(file: file, position: nil, message: "cannot read the file: \(problem)")
+        default:
+            return Diagnostic(file: file, position: nil, message: "invalid YAML: \(error)")
+        }
+    }
+
+    // MARK: - Sections
+
+    private static func parseRoot(_ root: Node, defaultName: String, reader: inout NodeReader) -> Experiment? {
+        guard let entries = reader.mapping(root, "the experiment") else { return nil }
+        reader.checkKeys(entries, allowed: ["name", "seed", "data", "model", "train"], in: "the experiment")
+        let value = { (key: String) in entries.first { $0.key == key }?.value }
+
+        var name: String? = defaultName
+        if let node = value("name") { name = parseName(node, reader: &reader) }
+        var seed: UInt32? = 42
+        if let node = value("seed") { seed = reader.int(node, "seed", in: 0...Int(UInt32.max)).map(UInt32.init) }
+        let data = parseData(value("data"), reader: &reader)
+        let train = parseTrain(value("train"), reader: &reader)
+        guard let modelNode = value("model") else {
+            reader.error(root, "the experiment has no model: section",
+                         suggestion: "add e.g. model: [{SimpleRNN: {units: 20}}] or model: naive")
+            return nil
+        }
+        let model = parseModel(modelNode, reader: &reader)
+        guard let name, let seed, let data, let model, let train else { return nil }
+        if case .layers(let layers) = model {
+            checkShapes(layers, modelNode: modelNode, data: data, train: train, trainNode: value("train"), reader: &reader)
+        }
+        if train.batchSize > data.split.train {
+            reader.error(value("train"), "train.batch_size (\(train.batchSize)) is larger than the train split (\(data.split.train) series)",
+                         suggestion: "use a batch_size of at most \(data.split.train)")
+        }
+        return Experiment(name: name, seed: seed, data: data, model: model, train: train)
+    }
+
+    private static func parseName(_ node: Node, reader: inout NodeReader) -> String? {
+        guard let text = reader.scalarText(node, "name", expected: "a run name") else { return nil }
+        let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        guard !text.isEmpty, text != ".", text != "..", !text.hasPrefix("."),
+              text.unicodeScalars.allSatisfy(allowed.contains), text.count <= 100 else {
+            reader.error(node, "name must be a folder name under runs/ made of letters, digits, '.', '_' and '-' "
+                + "(not starting with '.'), found \(reader.describe(node))")
+            return nil
+        }
+        return text
+    }
+
+    private static func parseData(_ node: Node?, reader: inout NodeReader) -> DataConfig? {
+        var series = 10_000, window = 50, target = TargetKind.next
+        var horizon: Int?, split: Split?
+        var splitNode: Node?, horizonNode: Node?
+        if let node {
+            guard let entries = reader.mapping(node, "data") else { return nil }
+            reader.checkKeys(entries, allowed: ["source", "window", "target", "horizon", "split"], in: "data")
+            var ok = true
+            for entry in entries {
+                switch entry.key {
+                case "source":
+                    if let value = parseSource(entry.value, reader: &reader) { series = value } else { ok = false }
+                case "window":
+                    if let value = reader.int(entry.value, "data.window", in: 1...100_000) { window = value } else { ok = false }
+                case "target":
+                    if let value = reader.choice(entry.value, "data.target", as: TargetKind.self) { target = value } else { ok = false }
+                case "horizon":
+                    horizonNode = entry.value
+                    if let value = reader.int(entry.value, "data.horizon", in: 1...100_000) { horizon = value } else { ok = false }
+                case "split":
+                    splitNode = entry.value
+                    if let value = parseSplit(entry.value, reader: &reader) { split = value } else { ok = false }
+                default: break
+                }
+            }
+            guard ok else { return nil }
+        }
+        let resolvedHorizon = horizon ?? (target == .next ? 1 : 10)
+        if target == .next && resolvedHorizon != 1 {
+            reader.error(horizonNode, "data.horizon must be 1 when data.target is next, found \(resolvedHorizon)",
+                         suggestion: "use target: vector or target: sequence to predict several steps")
+            return nil
+        }
+        if series * (window + resolvedHorizon) > maxDataValues {
+            reader.error(node, "the data would hold \(series) series x \(window + resolvedHorizon) steps, more than \(maxDataValues) values",
+                         suggestion: "lower data.source.series or data.window")
+            return nil
+        }
+        let resolvedSplit = split ?? Split(train: series * 7 / 10, valid: series * 2 / 10,
+                                           test: series - series * 7 / 10 - series * 2 / 10)
+        if resolvedSplit.train + resolvedSplit.valid + resolvedSplit.test > series {
+            reader.error(splitNode ?? node, "data.split takes \(resolvedSplit.train + resolvedSplit.valid + resolvedSplit.test) series "
+                + "but the source has only \(series)", suggestion: "make train + valid + test at most \(series)")
+            return nil
+        }
+        return DataConfig(source: .sine(series: series), window: window, target: target,
+                          horizon: resolvedHorizon, split: resolvedSplit)
+    }
+
+    private static func parseSource(_ node: Node, reader: inout NodeReader) -> Int? {
+        guard let entries = reader.mapping(node, "data.source") else { return nil }
+        reader.checkKeys(entries, allowed: ["generator", "series"], in: "data.source")
+        var series = 10_000
+        for entry in entries {
+            if entry.key == "generator", let text = reader.scalarText(entry.value, "data.source.generator", expected: "sine"),
+               text != "sine" {
+                reader.error(entry.value, "data.source.generator cannot be '\(text)'", suggestion: "the only generator is 'sine'")
+                return nil
+            }
+            if entry.key == "series" {
+                guard let value = reader.int(entry.value, "data.source.series", in: 1...10_000_000) else { return nil }
+                series = value
+            }
+        }
+        guard entries.contains(where: { $0.key == "generator" }) else {
+            reader.error(node, "data.source needs a generator", suggestion: "write source: {generator: sine, series: 10000}")
+            return nil
+        }
+        return series
+    }
+
+    private static func parseSplit(_ node: Node, reader: inout NodeReader) -> Split? {
+        guard let entries = reader.mapping(node, "data.split") else { return nil }
+        reader.checkKeys(entries, allowed: ["train", "valid", "test"], in: "data.split")
+        var values: [String: Int] = [:]
+        for entry in entries {
+            let minimum = entry.key == "test" ? 0 : 1
+            if let value = reader.int(entry.value, "data.split.\(entry.key)", in: minimum...10_000_000) { values[entry.key] = value }
+        }
+        for key in ["train", "valid"] where values[key] == nil {
+            if !entries.contains(where: { $0.key == key }) {
+                reader.error(node, "data.split needs '\(key)'", suggestion: "write split: {train: 7000, valid: 2000, test: 1000}")
+            }
+            return nil
+        }
+        return Split(train: values["train"]!, valid: values["valid"]!, test: values["test"] ?? 0)
+    }
+}

@@ -1,0 +1,76 @@
+/// Writes a resolved experiment back as YAML, every default spelt out, in a fixed key order.
+public enum ExperimentWriter {
+    /// The YAML text of `experiment`; parsing it gives back the same experiment.
+    public static func yaml(_ experiment: Experiment, header: [String] = []) -> String {
+        var lines = header.map { "# " + $0 }
+        lines.append("name: \(experiment.name)")
+        lines.append("seed: \(experiment.seed)")
+        let data = experiment.data
+        lines.append("data:")
+        switch data.source {
+        case .sine(let series): lines.append("  source: {generator: sine, series: \(series)}")
+        }
+        lines.append("  window: \(data.window)")
+        lines.append("  target: \(data.target.rawValue)")
+        lines.append("  horizon: \(data.horizon)")
+        lines.append("  split: {train: \(data.split.train), valid: \(data.split.valid), test: \(data.split.test)}")
+        switch experiment.model {
+        case .naive:
+            lines.append("model: naive")
+        case .layers(let layers):
+            lines.append("model:")
+            lines += layers.map { "  - " + layerText($0) }
+        }
+        let train = experiment.train
+        lines.append("train:")
+        lines.append("  epochs: \(train.epochs)")
+        lines.append("  batch_size: \(train.batchSize)")
+        lines.append("  shuffle: \(train.shuffle)")
+        switch train.loss {
+        case .mse, .mae: lines.append("  loss: \(train.loss.name)")
+        case .huber(let delta): lines.append("  loss: {name: huber, delta: \(number(delta))}")
+        }
+        lines.append("  optimizer: " + optimizerText(train.optimizer))
+        lines.append("  metrics: [" + train.metrics.map(\.rawValue).joined(separator: ", ") + "]")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func layerText(_ layer: LayerConfig) -> String {
+        switch layer {
+        case .simpleRNN(let rnn):
+            return "SimpleRNN: {units: \(rnn.units), return_sequences: \(rnn.returnSequences), "
+                + "activation: \(rnn.activation.rawValue), use_bias: \(rnn.useBias)}"
+        case .dense(let dense):
+            return "Dense: " + denseText(dense)
+        case .timeDistributed(let dense):
+            return "TimeDistributed: {Dense: " + denseText(dense) + "}"
+        case .flatten:
+            return "Flatten: {}"
+        }
+    }
+
+    private static func denseText(_ dense: DenseConfig) -> String {
+        "{units: \(dense.units), activation: \(dense.activation.rawValue), use_bias: \(dense.useBias)}"
+    }
+
+    private static func optimizerText(_ optimizer: OptimizerConfig) -> String {
+        switch optimizer {
+        case .adam(let c):
+            return "{name: adam, learning_rate: \(number(c.learningRate)), beta_1: \(number(c.beta1)), "
+                + "beta_2: \(number(c.beta2)), epsilon: \(number(c.epsilon))}"
+        case .sgd(let c):
+            return "{name: sgd, learning_rate: \(number(c.learningRate)), momentum: \(number(c.momentum)), nesterov: \(c.nesterov)}"
+        case .rmsprop(let c):
+            return "{name: rmsprop, learning_rate: \(number(c.learningRate)), rho: \(number(c.rho)), epsilon: \(number(c.epsilon))}"
+        }
+    }
+
+    /// Shortest round-trip form, always with a '.' so that every YAML reader sees a float (1.0e-07, not 1e-07).
+    static func number(_ value: Double) -> String {
+        var text = "\(value)"
+        if !text.contains("."), let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            text.insert(contentsOf: ".0", at: e)
+        }
+        return text
+    }
+}

@@ -1,0 +1,133 @@
+import Yams
+
+/// Reads typed values out of a YAML tree, collecting every problem with its position instead of
+/// stopping at the first one.
+struct NodeReader {
+    /// The file name used in diagnostics.
+    let file: String
+    /// Problems found so far.
+    private(set) var diagnostics: [Diagnostic] = []
+
+    init(file: String) { self.file = file }
+
+    /// A mapping entry whose key is a plain string.
+    struct Entry {
+        let key: String
+        let keyNode: Node
+        let value: Node
+    }
+
+    func position(_ node: Node?) -> SourcePosition? {
+        guard let mark = node?.mark else { return nil }
+        return SourcePosition(line: mark.line, column: mark.column)
+    }
+
+    mutating func error(_ node: Node?, _ message: String, suggestion: String? = nil) {
+        diagnostics.append(Diagnostic(file: file, position: position(node), message: message, suggestion: suggestion))
+    }
+
+    /// A short description of what a node is, for "found …" in messages.
+    func describe(_ node: Node) -> String {
+        switch node {
+        case .scalar(let scalar):
+            if scalar.string.isEmpty && scalar.style == .plain { return "nothing" }
+            let text = scalar.string.count > 40 ? String(scalar.string.prefix(40)) + "…" : scalar.string
+            return "'\(text)'"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+
+    /// The entries of a mapping, or nil (with an error) when the node is something else.
+    mutating func mapping(_ node: Node, _ what: String) -> [Entry]? {
+        guard case .mapping(let mapping) = node else {
+            error(node, "\(what) must be a mapping of keys to values, found \(describe(node))")
+            return nil
+        }
+        var entries: [Entry] = []
+        for (keyNode, value) in mapping {
+            guard case .scalar(let key) = keyNode else {
+                error(keyNode, "keys of \(what) must be plain names, found \(describe(keyNode))")
+                continue
+            }
+            entries.append(Entry(key: key.string, keyNode: keyNode, value: value))
+        }
+        return entries
+    }
+
+    /// Reports every key that is not among `allowed`, with a suggestion.
+    mutating func checkKeys(_ entries: [Entry], allowed: [String], in what: String) {
+        for entry in entries where !allowed.contains(entry.key) {
+            error(entry.keyNode, "unknown key '\(entry.key)' in \(what)",
+                  suggestion: Suggest.hint(for: entry.key, in: allowed))
+        }
+    }
+
+    /// The plain text of a scalar, or nil (with an error) for lists and mappings.
+    mutating func scalarText(_ node: Node, _ what: String, expected: String) -> String? {
+        guard case .scalar(let scalar) = node else {
+            error(node, "\(what) must be \(expected), found \(describe(node))")
+            return nil
+        }
+        return scalar.string
+    }
+
+    mutating func int(_ node: Node, _ what: String, in range: ClosedRange<Int>) -> Int? {
+        guard let text = scalarText(node, what, expected: "an integer") else { return nil }
+        guard let value = Int(text.replacingOccurrences(of: "_", with: "")) else {
+            if let double = Double(text), double.isFinite, double == double.rounded(), abs(double) < 1e15 {
+                return checkRange(Int(double), node, what, range)
+            }
+            error(node, "\(what) must be an integer, found \(describe(node))")
+            return nil
+        }
+        return checkRange(value, node, what, range)
+    }
+
+    private mutating func checkRange(_ value: Int, _ node: Node, _ what: String, _ range: ClosedRange<Int>) -> Int? {
+        guard range.contains(value) else {
+            let bound = range.upperBound == Int.max ? "at least \(range.lowerBound)" : "between \(range.lowerBound) and \(range.upperBound)"
+            error(node, "\(what) must be \(bound), found \(value)")
+            return nil
+        }
+        return value
+    }
+
+    /// A finite number satisfying `valid`, which is described by `requirement` ("greater than 0").
+    mutating func double(_ node: Node, _ what: String, requirement: String, _ valid: (Double) -> Bool) -> Double? {
+        guard let text = scalarText(node, what, expected: "a number") else { return nil }
+        let lowered = text.lowercased()
+        let special: [String: Double] = [".nan": .nan, ".inf": .infinity, "+.inf": .infinity, "-.inf": -.infinity]
+        guard let value = special[lowered] ?? Double(text.replacingOccurrences(of: "_", with: "")) else {
+            error(node, "\(what) must be a number, found \(describe(node))")
+            return nil
+        }
+        guard value.isFinite, valid(value) else {
+            error(node, "\(what) must be a finite number \(requirement), found \(text)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func bool(_ node: Node, _ what: String) -> Bool? {
+        guard let text = scalarText(node, what, expected: "true or false") else { return nil }
+        switch text {
+        case "true", "True", "TRUE": return true
+        case "false", "False", "FALSE": return false
+        default:
+            error(node, "\(what) must be true or false, found \(describe(node))")
+            return nil
+        }
+    }
+
+    /// One of a fixed set of names, with a suggestion when misspelt.
+    mutating func choice<T: RawRepresentable & CaseIterable>(_ node: Node, _ what: String, as type: T.Type) -> T?
+    where T.RawValue == String {
+        let names = T.allCases.map(\.rawValue)
+        guard let text = scalarText(node, what, expected: "one of: " + names.joined(separator: ", ")) else { return nil }
+        if let value = T(rawValue: text) { return value }
+        error(node, "\(what) cannot be \(describe(node))", suggestion: Suggest.hint(for: text, in: names))
+        return nil
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+
+extension Activation {
+    /// Applies the activation in place to `count` values.
+    @inline(__always)
+    func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        switch self {
+        case .linear: break
+        case .tanh: for i in 0..<count { x[i] = tanhf(x[i]) }
+        case .relu: for i in 0..<count { x[i] = max(x[i], 0) }
+        case .sigmoid: for i in 0..<count { x[i] = 1 / (1 + expf(-x[i])) }
+        }
+    }
+
+    /// Multiplies `grad` in place by the activation's derivative, written in terms of its output `y`.
+    @inline(__always)
+    func backward(_ grad: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int) {
+        switch self {
+        case .linear: break
+        case .tanh: for i in 0..<count { grad[i] *= 1 - y[i] * y[i] }
+        case .relu: for i in 0..<count where y[i] <= 0 { grad[i] = 0 }
+        case .sigmoid: for i in 0..<count { grad[i] *= y[i] * (1 - y[i]) }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+
+/// A stack of layers with all parameters in one flat buffer (so the optimizer and the checkpoint
+/// are simple loops) and every activation buffer allocated once for the largest batch.
+public final class Sequential {
+    /// The layers, in order.
+    public let layers: [Layer]
+    /// Shape of one input sample.
+    public let inputShape: TensorShape
+    /// Shape of one output sample.
+    public var outputShape: TensorShape { layers.last!.outputShape }
+    /// Largest batch the buffers hold.
+    public let maxBatch: Int
+    /// All parameters, layer after layer, each layer's tensors in its `parameters` order.
+    public let parameters: FloatBuffer
+    /// Gradients, laid out like `parameters`.
+    public let gradients: FloatBuffer
+    /// Where each layer's slice of `parameters` starts.
+    public let offsets: [Int]
+    /// The input batch (time-major), filled by the caller.
+    public let input: FloatBuffer
+    /// Each layer's output batch.
+    private let activations: [FloatBuffer]
+    /// Each layer's output gradient (the last one is filled by the loss).
+    private let gradientsOfActivations: [FloatBuffer]
+
+    /// Builds the layers of `configs` on `inputShape`; the config parser has checked the shapes.
+    public init(_ configs: [LayerConfig], inputShape: TensorShape, maxBatch: Int) {
+        var layers: [Layer] = []
+        var shape = inputShape
+        var counters: [String: Int] = [:]
+        func nextName(_ base: String) -> String {
+            counters[base, default: 0] += 1
+            return counters[base]! == 1 ? base : "\(base)_\(counters[base]! - 1)"
+        }
+        for config in configs {
+            let layer: Layer
+            switch config {
+            case .simpleRNN(let rnn):
+                layer = SimpleRNN(rnn, inputShape: shape, name: nextName("simple_rnn"), maxBatch: maxBatch)
+            case .dense(let dense):
+                layer = Dense(dense, inputShape: shape, name: nextName("dense"))
+            case .timeDistributed(let dense):
+                layer = Dense(dense, inputShape: shape, name: nextName("time_distributed"), typeName: "TimeDistributed")
+            case .flatten:
+                layer = Flatten(inputShape: shape, name: nextName("flatten"))
+            }
+            layers.append(layer)
+            shape = layer.outputShape
+        }
+        self.layers = layers
+        self.inputShape = inputShape
+        self.maxBatch = maxBatch
+        var offsets: [Int] = []
+        var total = 0
+        for layer in layers {
+            offsets.append(total)
+            total += layer.parameterCount
+        }
+        self.offsets = offsets
+        parameters = FloatBuffer(count: total)
+        gradients = FloatBuffer(count: total)
+        input = FloatBuffer(count: maxBatch * inputShape.count)
+        activations = layers.map { FloatBuffer(count: maxBatch * $0.outputShape.count) }
+        gradientsOfActivations = layers.map { FloatBuffer(count: maxBatch * $0.outputShape.count) }
+    }
+
+    /// Number of trainable values.
+    public var parameterCount: Int { parameters.count }
+
+    /// Draws initial weights: layer i uses its own stream of the experiment seed.
+    public func initialize(seed: UInt32) {
+        for (i, layer) in layers.enumerated() {
+            var random = SplitMixRandom(seed: seed, purpose: "init", index: i)
+            layer.initialize(parameters.pointer + offsets[i], random: &random)
+        }
+    }
+
+    /// Every parameter tensor with its checkpoint name (`layers.<i>.kernel`), shape and flat range.
+    public var namedTensors: [(name: String, shape: [Int], range: Range<Int>)] {
+        var result: [(String, [Int], Range<Int>)] = []
+        for (i, layer) in layers.enumerated() {
+            var start = offsets[i]
+            for spec in layer.parameters {
+                result.append(("layers.\(i).\(spec.name)", spec.shape, start..<(start + spec.count)))
+                start += spec.count
+            }
+        }
+        return result
+    }
+
+    /// Runs the layers on the first `batch` samples of `input`; returns the output batch.
+    @discardableResult
+    public func forward(batch: Int) -> UnsafeMutablePointer<Float> {
+        precondition(batch <= maxBatch)
+        var x = UnsafePointer(input.pointer)
+        for (i, layer) in layers.enumerated() {
+            layer.forward(activations[i].pointer, x, parameters.pointer + offsets[i], batch: batch)
+            x = UnsafePointer(activations[i].pointer)
+        }
+        return activations.last!.pointer
+    }
+
+    /// Where the loss writes dLoss/dOutput before `backward`.
+    public var outputGradient: UnsafeMutablePointer<Float> { gradientsOfActivations.last!.pointer }
+
+    /// Back-propagates `outputGradient` through every layer, writing `gradients` (after `forward`).
+    public func backward(batch: Int) {
+        for i in stride(from: layers.count - 1, through: 0, by: -1) {
+            let inp = i == 0 ? UnsafePointer(input.pointer) : UnsafePointer(activations[i - 1].pointer)
+            let dinp = i == 0 ? nil : gradientsOfActivations[i - 1].pointer
+            layers[i].backward(dinp, gradients.pointer + offsets[i], gradientsOfActivations[i].pointer,
+                               inp, activations[i].pointer, parameters.pointer + offsets[i], batch: batch)
+        }
+    }
+
+    /// Keras-style `model.summary()` text.
+    public func summary(title: String) -> String {
+        let rows = layers.map { ("\($0.name) (\($0.typeName))", $0.outputShape.description, "\($0.parameterCount)") }
+        let w0 = max(28, (rows.map(\.0.count).max() ?? 0) + 2), w1 = 25, w2 = 12
+        func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s + " " : s + String(repeating: " ", count: w - s.count) }
+        let rule = String(repeating: "─", count: w0 + w1 + w2)
+        var lines = ["Model: \"\(title)\"", rule, pad("Layer (type)", w0) + pad("Output Shape", w1) + "Param #",
+                     String(repeating: "═", count: w0 + w1 + w2)]
+        for row in rows { lines.append(pad(row.0, w0) + pad(row.1, w1) + row.2) }
+        lines.append(rule)
+        lines.append(" Total params: \(parameterCount) (\(Self.bytes(parameterCount * 4)))")
+        lines.append(" Trainable params: \(parameterCount) (\(Self.bytes(parameterCount * 4)))")
+        lines.append(" Non-trainable params: 0 (0.00 B)")
+        return lines.joined(separator: "\n")
+    }
+
+    static func bytes(_ n: Int) -> String {
+        if n < 1024 { return "\(n).00 B" }
+        let kb = Double(n) / 1024
+        if kb < 1024 { return String(format: "%.2f KB", kb) }
+        return String(format: "%.2f MB", kb / 1024)
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why a file of a run could not be written.
+public struct FileWriteError: Error, CustomStringConvertible {
+    /// The file.
+    public var path: String
+    /// The system's reason.
+    public var reason: String
+    /// What a user should read.
+    public var description: String { "cannot write \(path): \(reason)" }
+}
+
+/// The C library's write(2), named apart from `AtomicFile.write`.
+private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    write(fd, bytes, count)
+}
+
+/// Writes files so that a reader sees either the old content or the new, never a mix: the data
+/// goes to a temporary file in the same folder, is flushed to disk, then renamed over the target.
+public enum AtomicFile {
+    /// Replaces `path` with `data` atomically.
+    public static func write(_ data: Data, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw FileWriteError(path: path, reason: String(cString: strerror(errno))) }
+        var failure: String?
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = systemWrite(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = String(cString: strerror(errno))
+                    return
+                }
+                offset += written
+            }
+        }
+        if failure == nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        close(fd)
+        if let failure {
+            unlink(temporary)
+            throw FileWriteError(path: path, reason: failure)
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw FileWriteError(path: path, reason: reason)
+        }
+        syncFolder(folder)
+    }
+
+    /// Replaces `path` with UTF-8 `text` atomically.
+    public static func write(_ text: String, to path: String) throws {
+        try write(Data(text.utf8), to: path)
+    }
+
+    /// Flushes a folder's entries (so a rename survives a crash).
+    static func syncFolder(_ folder: String) {
+        let fd = open(folder, O_RDONLY)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// The figures of a run, written as `summary.json`.
+public struct RunSummary {
+    /// The experiment of the run.
+    public let experiment: Experiment
+    /// FNV-1a of the resolved config (as in the checkpoints).
+    public let configHash: String
+    /// FNV-1a of the generated data.
+    public let dataHash: UInt64
+    /// Epochs finished.
+    public var epochs = 0
+    /// Training figures of the last epoch.
+    public var finalTrain: Evaluation?
+    /// Validation figures of the last epoch.
+    public var finalValid: Evaluation?
+    /// The epoch with the lowest val_loss and its validation figures.
+    public var best: (epoch: Int, valid: Evaluation)?
+    /// Test-split figures of the best checkpoint.
+    public var test: Evaluation?
+    /// The naive baseline on the validation split.
+    public var naiveValid: Evaluation?
+    /// The naive baseline on the test split.
+    public var naiveTest: Evaluation?
+    /// Trainable values.
+    public var parameters = 0
+    /// Wall-clock seconds of the whole run.
+    public var seconds = 0.0
+    /// Wall-clock seconds of each epoch.
+    public var epochSeconds: [Double] = []
+
+    /// Creates an empty summary.
+    public init(experiment: Experiment, configHash: String, dataHash: UInt64) {
+        self.experiment = experiment
+        self.configHash = configHash
+        self.dataHash = dataHash
+    }
+
+    /// `{"loss": …, "<metric>": …}` with a key prefix.
+    func figures(_ evaluation: Evaluation?, prefix: String = "") -> JSONValue {
+        guard let evaluation else { return .null }
+        var pairs: [(String, JSONValue)] = [(prefix + "loss", .figure(Float(evaluation.loss)))]
+        for (metric, value) in zip(experiment.train.metrics, evaluation.metrics) {
+            pairs.append((prefix + metric.rawValue, .figure(Float(value))))
+        }
+        return .object(pairs)
+    }
+
+    /// The JSON document.
+    public var json: JSONValue {
+        let sorted = epochSeconds.sorted()
+        let median = sorted.isEmpty ? Double.nan : (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2
+        return .object([
+            ("name", .string(experiment.name)),
+            ("seqtrain_version", .string(SeqTrainVersion.current)),
+            ("config_hash", .string(configHash)),
+            ("data_hash", .string(Fingerprint.hex(dataHash))),
+            ("model", .string(experiment.model == .naive ? "naive" : "layers")),
+            ("parameters", .int(parameters)),
+            ("epochs", .int(epochs)),
+            ("final", .object([("epoch", .int(epochs)), ("train", figures(finalTrain)), ("valid", figures(finalValid))])),
+            ("best", best.map { .object([("epoch", .int($0.epoch)), ("valid", figures($0.valid))]) } ?? .null),
+            ("test", figures(test)),
+            ("naive", .object([("valid", figures(naiveValid)), ("test", figures(naiveTest))])),
+            ("seconds", .number((seconds * 1000).rounded() / 1000)),
+            ("seconds_per_epoch_median", .number((median * 1e6).rounded() / 1e6)),
+        ])
+    }
+}

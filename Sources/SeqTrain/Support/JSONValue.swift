@@ -1,0 +1,45 @@
+import Foundation
+
+/// A JSON document with ordered keys, written deterministically (for `summary.json`).
+public indirect enum JSONValue: Equatable {
+    /// A float64 number, written in shortest round-trip form (`null` when not finite).
+    case number(Double)
+    /// A float32 figure, written in its own shortest round-trip form.
+    case figure(Float)
+    /// An integer.
+    case int(Int)
+    /// A string.
+    case string(String)
+    /// true / false.
+    case bool(Bool)
+    /// null.
+    case null
+    /// A list.
+    case array([JSONValue])
+    /// An object with keys in the given order.
+    case object([(String, JSONValue)])
+
+    /// Pretty-printed text with two-space indentation and a final newline.
+    public func rendered() -> String { render(indent: "") + "\n" }
+
+    private func render(indent: String) -> String {
+        let inner = indent + "  "
+        switch self {
+        case .number(let value): return value.isFinite ? "\(value)" : "null"
+        case .figure(let value): return value.isFinite ? "\(value)" : "null"
+        case .int(let value): return "\(value)"
+        case .string(let value): return Safetensors.quote(value)
+        case .bool(let value): return value ? "true" : "false"
+        case .null: return "null"
+        case .array(let items):
+            if items.isEmpty { return "[]" }
+            return "[\n" + items.map { inner + $0.render(indent: inner) }.joined(separator: ",\n") + "\n\(indent)]"
+        case .object(let pairs):
+            if pairs.isEmpty { return "{}" }
+            return "{\n" + pairs.map { inner + Safetensors.quote($0.0) + ": " + $0.1.render(indent: inner) }
+                .joined(separator: ",\n") + "\n\(indent)}"
+        }
+    }
+
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool { lhs.rendered() == rhs.rendered() }
+}

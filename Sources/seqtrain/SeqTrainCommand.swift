@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import SeqTrain
+
+/// `seqtrain`: train, check and evaluate sequence models described by YAML experiment files.
+@main
+struct SeqTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seqtrain",
+        abstract: "Train small sequence models from YAML experiment files.",
+        version: SeqTrainVersion.current,
+        subcommands: [Train.self, Check.self, Eval.self],
+        defaultSubcommand: Train.self
+    )
+}
+
+/// Prints config errors compiler-style to standard error and exits with status 2.
+func reportConfigErrors(_ errors: ConfigErrors) -> ExitCode {
+    for diagnostic in errors.diagnostics { printError(diagnostic.description) }
+    let count = errors.diagnostics.count
+    printError("\(count) error\(count == 1 ? "" : "s"); nothing was trained")
+    return ExitCode(2)
+}
+
+/// Writes a line to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Runs `body`, turning the library's errors into messages and exit codes instead of crashes.
+func withErrorReporting(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let errors as ConfigErrors {
+        throw reportConfigErrors(errors)
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        printError("error: \(error)")
+        throw ExitCode(1)
+    }
+}

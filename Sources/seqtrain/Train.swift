@@ -1,0 +1,84 @@
+import ArgumentParser
+import SeqTrain
+
+/// `seqtrain [train] CONFIG`: check, build, train and write a new run.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train the experiment of a YAML file into a new run folder (the default command).")
+
+    @Argument(help: "The experiment file, e.g. configs/seq2seq.yaml.")
+    var config: String
+
+    @Option(name: .customLong("runs-dir"), help: "Where run folders go.")
+    var runsDir: String = "runs"
+
+    func run() throws {
+        try withErrorReporting {
+            let experiment = try ExperimentParser.load(path: config)
+            try TrainingRun.train(experiment, source: config, runsDir: runsDir, console: .standardOutput)
+        }
+    }
+}
+
+/// `seqtrain check CONFIG`: validate and print the model summary, train nothing.
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Validate an experiment file and print its model; train nothing.")
+
+    @Argument(help: "The experiment file.")
+    var config: String
+
+    func run() throws {
+        try withErrorReporting {
+            let experiment = try ExperimentParser.load(path: config)
+            let data = experiment.data
+            print("\(config): ok")
+            print("data: \(data.source.seriesCount) series of \(data.window) steps, target \(data.target.rawValue) "
+                + "(horizon \(data.horizon)), split \(data.split.train)/\(data.split.valid)/\(data.split.test)")
+            switch experiment.model {
+            case .naive:
+                print("model: naive (repeat the last input value; nothing to train)")
+            case .layers(let layers):
+                let model = Sequential(layers, inputShape: .sequence(steps: data.window, features: 1), maxBatch: 1)
+                print(model.summary(title: experiment.name))
+            }
+        }
+    }
+}
+
+/// `seqtrain eval RUN_DIR`: the loss and metrics of a run's checkpoint on a split.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Evaluate a run's checkpoint on a split.")
+
+    @Argument(help: "A run folder, e.g. runs/seq2seq/20261129T120000Z.")
+    var runDir: String
+
+    @Option(help: "The split to evaluate: valid or test.")
+    var split: SplitChoice = .valid
+
+    @Option(help: "Which checkpoint: best or last.")
+    var checkpoint: CheckpointChoice = .best
+
+    func run() throws {
+        try withErrorReporting {
+            let run = try RunFolder(existing: runDir)
+            let (experiment, evaluation) = try TrainingRun.evaluate(run: run, split: split.split, checkpoint: checkpoint.rawValue)
+            var line = "\(split.rawValue) (\(experiment.model == .naive ? "naive" : checkpoint.rawValue + " checkpoint")): "
+                + "loss: \(ProgressLine.figure(evaluation.loss))"
+            for (metric, value) in zip(experiment.train.metrics, evaluation.metrics) {
+                line += " - \(metric.rawValue): \(ProgressLine.figure(value))"
+            }
+            print(line)
+        }
+    }
+}
+
+/// The splits `eval` accepts.
+enum SplitChoice: String, ExpressibleByArgument, CaseIterable {
+    case valid, test
+    var split: SplitName { self == .valid ? .valid : .test }
+}
+
+/// The checkpoints `eval` accepts.
+enum CheckpointChoice: String, ExpressibleByArgument, CaseIterable {
+    case best, last
+}

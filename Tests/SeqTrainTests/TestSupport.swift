@@ -1,0 +1,59 @@
+import Foundation
+import SeqTrain
+import XCTest
+
+/// Loads a JSON fixture from `Tests/SeqTrainTests/Fixtures/`.
+func fixture(_ name: String) throws -> [String: Any] {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)")
+    let data = try Data(contentsOf: url)
+    return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+}
+
+/// A JSON number list as float32 values.
+func floats(_ value: Any?) -> [Float] {
+    (value as? [Any] ?? []).map { Float(($0 as! NSNumber).doubleValue) }
+}
+
+/// A JSON integer list.
+func ints(_ value: Any?) -> [Int] {
+    (value as? [Any] ?? []).map { ($0 as! NSNumber).intValue }
+}
+
+/// Batch-major `[B, T, F]` to the layers' time-major `[T, B, F]` (and `back: true` for the reverse).
+func timeMajor(_ values: [Float], batch B: Int, steps T: Int, features F: Int, back: Bool = false) -> [Float] {
+    var out = [Float](repeating: 0, count: values.count)
+    for b in 0..<B {
+        for t in 0..<T {
+            for f in 0..<F {
+                let batchMajor = (b * T + t) * F + f, timeMajor = (t * B + b) * F + f
+                if back { out[batchMajor] = values[timeMajor] } else { out[timeMajor] = values[batchMajor] }
+            }
+        }
+    }
+    return out
+}
+
+/// Asserts two arrays agree element-wise within `tolerance` (absolute).
+func assertClose(_ actual: [Float], _ expected: [Float], tolerance: Float, _ what: String,
+                 file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(actual.count, expected.count, "\(what): count", file: file, line: line)
+    guard actual.count == expected.count else { return }
+    var worst: (index: Int, error: Float) = (0, 0)
+    for i in actual.indices where !(abs(actual[i] - expected[i]) <= worst.error) {
+        worst = (i, abs(actual[i] - expected[i]))
+    }
+    XCTAssertLessThanOrEqual(worst.error, tolerance,
+                             "\(what): element \(worst.index) is \(actual[worst.index]), expected \(expected[worst.index])",
+                             file: file, line: line)
+}
+
+/// A fresh temporary folder, removed when the test ends.
+func temporaryFolder(_ testCase: XCTestCase) throws -> String {
+    let path = NSTemporaryDirectory() + "seqtrain-tests-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    testCase.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+    return path
+}
+
+/// The repository root (for the committed configs).
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
