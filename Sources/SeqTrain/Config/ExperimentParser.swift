@@ -59,12 +59,15 @@ public enum ExperimentParser {
     static func diagnostic(for error: YamlError, file: String) -> Diagnostic {
         func at(_ mark: Mark) -> SourcePosition { SourcePosition(line: mark.line, column: mark.column) }
         switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+        case .scanner(let context, let problem, let mark, let yaml), .parser(let context, let problem, let mark, let yaml),
+             .composer(let context, let problem, let mark, let yaml):
             var message = "invalid YAML: \(problem)"
             if let context { message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
             var suggestion: String?
-            if problem.contains("tab") { suggestion = "indent with spaces; YAML does not allow tabs for indentation" }
+            let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+            if mark.line >= 1, mark.line <= lines.count, lines[mark.line - 1].contains("\t") {
+                suggestion = "line \(mark.line) contains a tab: indent YAML with spaces"
+            }
             return Diagnostic(file: file, position: at(mark), message: message, suggestion: suggestion)
         case .duplicatedKeysInMapping(let duplicates, let context):
             return Diagnostic(file: file, position: at(context.mark),

@@ -116,7 +116,7 @@ public final class Sequential {
 
     /// Keras-style `model.summary()` text.
     public func summary(title: String) -> String {
-        let rows = layers.map { ("\($0.name) (\($0.typeName))", $0.outputShape.description, "\($0.parameterCount)") }
+        let rows = layers.map { ("\($0.name) (\($0.typeName))", $0.outputShape.description, Self.grouped($0.parameterCount)) }
         let w0 = max(28, (rows.map(\.0.count).max() ?? 0) + 2), w1 = 25, w2 = 12
         func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s + " " : s + String(repeating: " ", count: w - s.count) }
         let rule = String(repeating: "─", count: w0 + w1 + w2)
@@ -124,12 +124,24 @@ public final class Sequential {
                      String(repeating: "═", count: w0 + w1 + w2)]
         for row in rows { lines.append(pad(row.0, w0) + pad(row.1, w1) + row.2) }
         lines.append(rule)
-        lines.append(" Total params: \(parameterCount) (\(Self.bytes(parameterCount * 4)))")
-        lines.append(" Trainable params: \(parameterCount) (\(Self.bytes(parameterCount * 4)))")
+        lines.append(" Total params: \(Self.grouped(parameterCount)) (\(Self.bytes(parameterCount * 4)))")
+        lines.append(" Trainable params: \(Self.grouped(parameterCount)) (\(Self.bytes(parameterCount * 4)))")
         lines.append(" Non-trainable params: 0 (0.00 B)")
         return lines.joined(separator: "\n")
     }
 
+    /// `1470` as `1,470`, as Keras prints counts.
+    static func grouped(_ n: Int) -> String {
+        var digits = String(n)
+        var index = digits.count - 3
+        while index > 0 {
+            digits.insert(",", at: digits.index(digits.startIndex, offsetBy: index))
+            index -= 3
+        }
+        return digits
+    }
+
+    /// `5.74 KB`, as Keras prints sizes.
     static func bytes(_ n: Int) -> String {
         if n < 1024 { return "\(n).00 B" }
         let kb = Double(n) / 1024
