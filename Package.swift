@@ -15,10 +15,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     ],
     targets: [
+        // The SIMD kernels (matrix products, tanh), with runtime CPU dispatch.
+        .target(name: "CKernels"),
         // Everything: config, data, model, training, runs.
         .target(
             name: "SeqTrain",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["CKernels", .product(name: "Yams", package: "Yams")]
         ),
         // The thin command-line front end.
         .executableTarget(

@@ -1,56 +1,34 @@
-/// Small dense matrix products on row-major float32 buffers, written for the shapes of a time step
-/// (a batch of 32 rows, 1 to a few hundred columns). Each writes `c` (or adds to it when
-/// `accumulate`), and sums in a fixed order so results are reproducible.
+import CKernels
+
+/// The small matrix products of a time step, on row-major float32 buffers. They run on the SIMD
+/// kernels of `CKernels`, which give bit-identical results on every instruction set: each output
+/// element is summed in the same order with separately rounded multiplies and adds.
 public enum Gemm {
     /// `c[M,N] (+)= a[M,K] · b[K,N]`.
     @inline(__always)
     public static func nn(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                           _ c: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        for i in 0..<m {
-            let row = c + i * n
-            if !accumulate { row.update(repeating: 0, count: n) }
-            let ai = a + i * k
-            for p in 0..<k {
-                let scale = ai[p]
-                let bp = b + p * n
-                for j in 0..<n { row[j] += scale * bp[j] }
-            }
-        }
+        st_gemm(m, n, k, a, k, 1, b, c, accumulate ? 1 : 0)
     }
 
     /// `c[M,N] (+)= a[K,M]ᵀ · b[K,N]` (a weight gradient: inputs transposed times output gradients).
     @inline(__always)
     public static func tn(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                           _ c: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        if !accumulate { c.update(repeating: 0, count: m * n) }
-        for p in 0..<k {
-            let ap = a + p * m
-            let bp = b + p * n
-            for i in 0..<m {
-                let scale = ap[i]
-                let row = c + i * n
-                for j in 0..<n { row[j] += scale * bp[j] }
-            }
+        if k == 0 {
+            if !accumulate { c.update(repeating: 0, count: m * n) }
+            return
         }
+        st_gemm(m, n, k, a, 1, m, b, c, accumulate ? 1 : 0)
     }
 
-    /// `c[M,N] (+)= a[M,K] · b[N,K]ᵀ` (an input gradient: output gradients times weights transposed).
+    /// `dst[cols, rows] = src[rows, cols]ᵀ`, so that `a · bᵀ` can run as `a · dst`.
     @inline(__always)
-    public static func nt(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                          _ c: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        for i in 0..<m {
-            let ai = a + i * k
-            let row = c + i * n
-            for j in 0..<n {
-                let bj = b + j * k
-                var sum: Float = 0
-                for p in 0..<k { sum += ai[p] * bj[p] }
-                row[j] = accumulate ? row[j] + sum : sum
-            }
-        }
+    public static func transpose(_ rows: Int, _ cols: Int, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>) {
+        st_transpose(rows, cols, src, dst)
     }
 
-    /// `sums[N] (+)= Σ_rows a[rows, N]` (a bias gradient).
+    /// `sums[N] (+)= Σ_rows a[rows, N]` (a bias gradient), rows added in order.
     @inline(__always)
     public static func columnSums(_ rows: Int, _ n: Int, _ a: UnsafePointer<Float>, _ sums: UnsafeMutablePointer<Float>,
                                   accumulate: Bool) {
@@ -68,5 +46,23 @@ public enum Gemm {
             let row = a + r * n
             for j in 0..<n { row[j] += bias[j] }
         }
+    }
+}
+
+/// Which SIMD instruction set the kernels use.
+public enum SIMDLevel {
+    /// `avx512`, `avx2` or `scalar`.
+    public static var name: String { ["scalar", "avx2", "avx512"][Int(st_simd_level())] }
+
+    /// Restricts the kernels to at most `level` (0 scalar, 1 AVX2, 2 AVX-512); returns the level set.
+    @discardableResult
+    public static func limit(to level: Int) -> Int { Int(st_set_simd_level(Int32(level))) }
+
+    /// The best level this CPU supports.
+    public static var best: Int {
+        let current = Int(st_simd_level())
+        let best = Int(st_set_simd_level(2))
+        st_set_simd_level(Int32(current))
+        return best
     }
 }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 extension Activation {
@@ -6,7 +7,7 @@ extension Activation {
     func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .linear: break
-        case .tanh: for i in 0..<count { x[i] = tanhf(x[i]) }
+        case .tanh: st_tanh(x, count)
         case .relu: for i in 0..<count { x[i] = max(x[i], 0) }
         case .sigmoid: for i in 0..<count { x[i] = 1 / (1 + expf(-x[i])) }
         }
@@ -21,5 +22,12 @@ extension Activation {
         case .relu: for i in 0..<count where y[i] <= 0 { grad[i] = 0 }
         case .sigmoid: for i in 0..<count { grad[i] *= y[i] * (1 - y[i]) }
         }
+    }
+}
+
+extension Activation {
+    /// Applies the activation to an array (for tests and tools; layers use the pointer form).
+    public func applyForTesting(_ values: inout [Float]) {
+        values.withUnsafeMutableBufferPointer { apply($0.baseAddress!, count: $0.count) }
     }
 }

@@ -11,6 +11,8 @@ public final class Dense: Layer {
     let F: Int, U: Int
     /// Rows a sample contributes (steps for a sequence, 1 for a vector).
     let rowsPerSample: Int
+    /// The kernel transposed `[U, F]`, made once per backward pass.
+    private let kernelT: FloatBuffer
 
     /// A Dense layer (or, with `typeName: "TimeDistributed"`, its time-distributed form) on `inputShape`.
     public init(_ config: DenseConfig, inputShape: TensorShape, name: String, typeName: String = "Dense") {
@@ -31,6 +33,7 @@ public final class Dense: Layer {
         var specs = [ParameterSpec(name: "kernel", shape: [F, U])]
         if config.useBias { specs.append(ParameterSpec(name: "bias", shape: [U])) }
         parameters = specs
+        kernelT = FloatBuffer(count: U * F)
     }
 
     public func initialize(_ params: UnsafeMutablePointer<Float>, random: inout SplitMixRandom) {
@@ -53,6 +56,9 @@ public final class Dense: Layer {
         config.activation.backward(dout, output: out, count: rows * U)  // dout becomes dZ
         Gemm.tn(F, U, rows, inp, dout, dparams, accumulate: false)      // dkernel = Xᵀ · dZ
         if config.useBias { Gemm.columnSums(rows, U, dout, dparams + F * U, accumulate: false) }
-        if let dinp { Gemm.nt(rows, F, U, dout, params, dinp, accumulate: false) }  // dX = dZ · kernelᵀ
+        if let dinp {
+            Gemm.transpose(F, U, params, kernelT.pointer)
+            Gemm.nn(rows, F, U, dout, kernelT.pointer, dinp, accumulate: false)  // dX = dZ · kernelᵀ
+        }
     }
 }

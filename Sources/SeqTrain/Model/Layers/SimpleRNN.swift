@@ -19,6 +19,8 @@ public final class SimpleRNN: Layer {
     private let dZ: FloatBuffer
     /// The state gradient carried to the previous step `[B][U]`.
     private let dh: FloatBuffer
+    /// The kernels transposed (`[U, F]` and `[U, U]`), made once per backward pass.
+    private let kernelT: FloatBuffer, recurrentT: FloatBuffer
 
     /// A SimpleRNN on a sequence input, sized for batches of up to `maxBatch`.
     public init(_ config: SimpleRNNConfig, inputShape: TensorShape, name: String, maxBatch: Int) {
@@ -36,6 +38,8 @@ public final class SimpleRNN: Layer {
         states = config.returnSequences ? nil : FloatBuffer(count: T * maxBatch * U)
         dZ = FloatBuffer(count: T * maxBatch * U)
         dh = FloatBuffer(count: maxBatch * U)
+        kernelT = FloatBuffer(count: U * F)
+        recurrentT = FloatBuffer(count: U * U)
     }
 
     public func initialize(_ params: UnsafeMutablePointer<Float>, random: inout SplitMixRandom) {
@@ -66,6 +70,7 @@ public final class SimpleRNN: Layer {
         let h = UnsafePointer(states?.pointer) ?? out
         let dz = dZ.pointer, dh = dh.pointer
         let step = B * U
+        Gemm.transpose(U, U, recurrent, recurrentT.pointer)
         // dh of the last step: from the output, which is the last step or every step.
         dh.update(from: config.returnSequences ? dout + (T - 1) * step : dout, count: step)
         for t in stride(from: T - 1, through: 0, by: -1) {
@@ -73,7 +78,7 @@ public final class SimpleRNN: Layer {
             dzt.update(from: dh, count: step)
             config.activation.backward(dzt, output: h + t * step, count: step)
             guard t > 0 else { break }
-            Gemm.nt(B, U, U, dzt, recurrent, dh, accumulate: false)  // dh_{t-1} = dz_t · recurrent_kernelᵀ
+            Gemm.nn(B, U, U, dzt, recurrentT.pointer, dh, accumulate: false)  // dh_{t-1} = dz_t · recurrent_kernelᵀ
             if config.returnSequences {
                 let douts = dout + (t - 1) * step
                 for i in 0..<step { dh[i] += douts[i] }
@@ -82,6 +87,9 @@ public final class SimpleRNN: Layer {
         Gemm.tn(F, U, T * B, inp, dz, dkernel, accumulate: false)                 // Σ_t x_tᵀ dz_t
         Gemm.tn(U, U, (T - 1) * B, h, dz + step, drecurrent, accumulate: false)  // Σ_t h_{t-1}ᵀ dz_t
         if config.useBias { Gemm.columnSums(T * B, U, dz, dbias, accumulate: false) }
-        if let dinp { Gemm.nt(T * B, F, U, dz, kernel, dinp, accumulate: false) }
+        if let dinp {
+            Gemm.transpose(F, U, kernel, kernelT.pointer)
+            Gemm.nn(T * B, F, U, dz, kernelT.pointer, dinp, accumulate: false)  // dX = dZ · kernelᵀ
+        }
     }
 }

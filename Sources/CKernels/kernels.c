@@ -1,0 +1,313 @@
+// seqtrain's SIMD kernels; see include/CKernels.h for the contract. Three implementations of each
+// kernel (plain C, AVX2, AVX-512) do the same arithmetic per element, in the same order.
+#include "CKernels.h"
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#pragma clang fp contract(off)
+
+// ---------------------------------------------------------------------------------------------
+// Plain C (every platform; also the reference the vector paths must equal bit for bit).
+
+static void gemm_scalar(long m, long n, long k, const float *a, long ar, long ac, const float *b, float *c, int acc) {
+    for (long i = 0; i < m; i++) {
+        float *ci = c + i * n;
+        if (!acc) memset(ci, 0, (size_t)n * sizeof(float));
+        for (long p = 0; p < k; p++) {
+            const float s = a[i * ar + p * ac];
+            const float *bp = b + p * n;
+            for (long j = 0; j < n; j++) {
+                const float product = s * bp[j];
+                ci[j] = ci[j] + product;
+            }
+        }
+    }
+}
+
+// tanh: odd polynomial below 0.625, 1 - 2 / (exp(2|x|) + 1) above, exactly ±1 from 9 on.
+// exp uses Cephes's range reduction (2^n · e^r, ln 2 split in two) and degree-6 polynomial.
+#define TANH_SMALL 0.625f
+#define TANH_LARGE 9.0f
+static const float TP4 = -5.70498872745e-3f, TP3 = 2.06390887954e-2f, TP2 = -5.37397155531e-2f,
+                   TP1 = 1.33314422036e-1f, TP0 = -3.33332819422e-1f;
+static const float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+static const float EP5 = 1.9875691500e-4f, EP4 = 1.3981999507e-3f, EP3 = 8.3334519073e-3f,
+                   EP2 = 4.1665795894e-2f, EP1 = 1.6666665459e-1f, EP0 = 5.0000001201e-1f;
+
+static inline float tanh_scalar(float x) {
+    const float ax = fabsf(x);
+    if (ax < TANH_SMALL) {
+        const float z = x * x;
+        float p = TP4;
+        p = p * z + TP3;
+        p = p * z + TP2;
+        p = p * z + TP1;
+        p = p * z + TP0;
+        return p * z * x + x;
+    }
+    if (!(ax < TANH_LARGE)) return ax == ax ? copysignf(1.0f, x) : x;
+    const float v = 2.0f * ax;
+    const float n = floorf(v * LOG2E + 0.5f);
+    float r = v - n * LN2_HI;
+    r = r - n * LN2_LO;
+    const float z = r * r;
+    float y = EP5;
+    y = y * r + EP4;
+    y = y * r + EP3;
+    y = y * r + EP2;
+    y = y * r + EP1;
+    y = y * r + EP0;
+    y = y * z + r + 1.0f;
+    union { uint32_t u; float f; } scale = { (uint32_t)((int32_t)n + 127) << 23 };
+    const float e = y * scale.f;
+    const float t = 1.0f - 2.0f / (e + 1.0f);
+    return copysignf(t, x);
+}
+
+static void tanh_plain(float *x, long count) {
+    for (long i = 0; i < count; i++) x[i] = tanh_scalar(x[i]);
+}
+
+// ---------------------------------------------------------------------------------------------
+#if defined(__x86_64__)
+
+// AVX2: blocks of 4 rows x 16 columns (two 8-lane registers per row), masked at the right edge.
+__attribute__((target("avx2")))
+static inline __m256i mask8(long w) {
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(w < 0 ? 0 : (w > 8 ? 8 : w))), lanes);
+}
+
+__attribute__((target("avx2")))
+static void gemm_avx2(long m, long n, long k, const float *a, long ar, long ac, const float *b, float *c, int acc) {
+    for (long j0 = 0; j0 < n; j0 += 16) {
+        const long w = n - j0;
+        const __m256i m0 = mask8(w), m1 = mask8(w - 8);
+        long i = 0;
+        for (; i + 4 <= m; i += 4) {
+            __m256 c0[4], c1[4];
+            for (int r = 0; r < 4; r++) {
+                float *cr = c + (i + r) * n + j0;
+                c0[r] = acc ? _mm256_maskload_ps(cr, m0) : _mm256_setzero_ps();
+                c1[r] = acc ? _mm256_maskload_ps(cr + 8, m1) : _mm256_setzero_ps();
+            }
+            for (long p = 0; p < k; p++) {
+                const float *bp = b + p * n + j0;
+                const __m256 b0 = _mm256_maskload_ps(bp, m0), b1 = _mm256_maskload_ps(bp + 8, m1);
+                for (int r = 0; r < 4; r++) {
+                    const __m256 s = _mm256_set1_ps(a[(i + r) * ar + p * ac]);
+                    c0[r] = _mm256_add_ps(c0[r], _mm256_mul_ps(s, b0));
+                    c1[r] = _mm256_add_ps(c1[r], _mm256_mul_ps(s, b1));
+                }
+            }
+            for (int r = 0; r < 4; r++) {
+                float *cr = c + (i + r) * n + j0;
+                _mm256_maskstore_ps(cr, m0, c0[r]);
+                _mm256_maskstore_ps(cr + 8, m1, c1[r]);
+            }
+        }
+        for (; i < m; i++) {
+            float *cr = c + i * n + j0;
+            __m256 c0 = acc ? _mm256_maskload_ps(cr, m0) : _mm256_setzero_ps();
+            __m256 c1 = acc ? _mm256_maskload_ps(cr + 8, m1) : _mm256_setzero_ps();
+            for (long p = 0; p < k; p++) {
+                const float *bp = b + p * n + j0;
+                const __m256 s = _mm256_set1_ps(a[i * ar + p * ac]);
+                c0 = _mm256_add_ps(c0, _mm256_mul_ps(s, _mm256_maskload_ps(bp, m0)));
+                c1 = _mm256_add_ps(c1, _mm256_mul_ps(s, _mm256_maskload_ps(bp + 8, m1)));
+            }
+            _mm256_maskstore_ps(cr, m0, c0);
+            _mm256_maskstore_ps(cr + 8, m1, c1);
+        }
+    }
+}
+
+__attribute__((target("avx2")))
+static inline __m256 tanh8(__m256 x) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    const __m256 ax = _mm256_andnot_ps(sign, x);
+    // small branch
+    const __m256 z = _mm256_mul_ps(x, x);
+    __m256 p = _mm256_set1_ps(TP4);
+    p = _mm256_add_ps(_mm256_mul_ps(p, z), _mm256_set1_ps(TP3));
+    p = _mm256_add_ps(_mm256_mul_ps(p, z), _mm256_set1_ps(TP2));
+    p = _mm256_add_ps(_mm256_mul_ps(p, z), _mm256_set1_ps(TP1));
+    p = _mm256_add_ps(_mm256_mul_ps(p, z), _mm256_set1_ps(TP0));
+    const __m256 small = _mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(p, z), x), x);
+    // large branch, on min(|x|, 9) so exp stays in range
+    const __m256 v = _mm256_mul_ps(_mm256_set1_ps(2.0f), _mm256_min_ps(ax, _mm256_set1_ps(TANH_LARGE)));
+    const __m256 n = _mm256_floor_ps(_mm256_add_ps(_mm256_mul_ps(v, _mm256_set1_ps(LOG2E)), _mm256_set1_ps(0.5f)));
+    __m256 r = _mm256_sub_ps(v, _mm256_mul_ps(n, _mm256_set1_ps(LN2_HI)));
+    r = _mm256_sub_ps(r, _mm256_mul_ps(n, _mm256_set1_ps(LN2_LO)));
+    const __m256 rr = _mm256_mul_ps(r, r);
+    __m256 y = _mm256_set1_ps(EP5);
+    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EP4));
+    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EP3));
+    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EP2));
+    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EP1));
+    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EP0));
+    y = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(y, rr), r), _mm256_set1_ps(1.0f));
+    const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    const __m256 e = _mm256_mul_ps(y, _mm256_castsi256_ps(bits));
+    __m256 t = _mm256_sub_ps(_mm256_set1_ps(1.0f), _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
+    t = _mm256_blendv_ps(t, _mm256_set1_ps(1.0f), _mm256_cmp_ps(ax, _mm256_set1_ps(TANH_LARGE), _CMP_GE_OQ));
+    const __m256 large = _mm256_or_ps(t, _mm256_and_ps(sign, x));
+    __m256 out = _mm256_blendv_ps(large, small, _mm256_cmp_ps(ax, _mm256_set1_ps(TANH_SMALL), _CMP_LT_OQ));
+    return _mm256_blendv_ps(out, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q)); // NaN stays NaN
+}
+
+__attribute__((target("avx2")))
+static void tanh_avx2(float *x, long count) {
+    long i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(x + i, tanh8(_mm256_loadu_ps(x + i)));
+    for (; i < count; i++) x[i] = tanh_scalar(x[i]);
+}
+
+// AVX-512: blocks of 4 rows x 32 columns (two 16-lane registers per row), masked at the right edge.
+__attribute__((target("avx512f")))
+static inline __mmask16 mask16(long w) {
+    return w <= 0 ? (__mmask16)0 : (w >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << w) - 1));
+}
+
+__attribute__((target("avx512f")))
+static void gemm_avx512(long m, long n, long k, const float *a, long ar, long ac, const float *b, float *c, int acc) {
+    for (long j0 = 0; j0 < n; j0 += 32) {
+        const long w = n - j0;
+        const __mmask16 m0 = mask16(w), m1 = mask16(w - 16);
+        long i = 0;
+        for (; i + 4 <= m; i += 4) {
+            __m512 c0[4], c1[4];
+            for (int r = 0; r < 4; r++) {
+                float *cr = c + (i + r) * n + j0;
+                c0[r] = acc ? _mm512_maskz_loadu_ps(m0, cr) : _mm512_setzero_ps();
+                c1[r] = acc ? _mm512_maskz_loadu_ps(m1, cr + 16) : _mm512_setzero_ps();
+            }
+            for (long p = 0; p < k; p++) {
+                const float *bp = b + p * n + j0;
+                const __m512 b0 = _mm512_maskz_loadu_ps(m0, bp), b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
+                for (int r = 0; r < 4; r++) {
+                    const __m512 s = _mm512_set1_ps(a[(i + r) * ar + p * ac]);
+                    c0[r] = _mm512_add_ps(c0[r], _mm512_mul_ps(s, b0));
+                    c1[r] = _mm512_add_ps(c1[r], _mm512_mul_ps(s, b1));
+                }
+            }
+            for (int r = 0; r < 4; r++) {
+                float *cr = c + (i + r) * n + j0;
+                _mm512_mask_storeu_ps(cr, m0, c0[r]);
+                _mm512_mask_storeu_ps(cr + 16, m1, c1[r]);
+            }
+        }
+        for (; i < m; i++) {
+            float *cr = c + i * n + j0;
+            __m512 c0 = acc ? _mm512_maskz_loadu_ps(m0, cr) : _mm512_setzero_ps();
+            __m512 c1 = acc ? _mm512_maskz_loadu_ps(m1, cr + 16) : _mm512_setzero_ps();
+            for (long p = 0; p < k; p++) {
+                const float *bp = b + p * n + j0;
+                const __m512 s = _mm512_set1_ps(a[i * ar + p * ac]);
+                c0 = _mm512_add_ps(c0, _mm512_mul_ps(s, _mm512_maskz_loadu_ps(m0, bp)));
+                c1 = _mm512_add_ps(c1, _mm512_mul_ps(s, _mm512_maskz_loadu_ps(m1, bp + 16)));
+            }
+            _mm512_mask_storeu_ps(cr, m0, c0);
+            _mm512_mask_storeu_ps(cr + 16, m1, c1);
+        }
+    }
+}
+
+__attribute__((target("avx512f")))
+static inline __m512 tanh16(__m512 x) {
+    const __m512 ax = _mm512_abs_ps(x);
+    const __m512 z = _mm512_mul_ps(x, x);
+    __m512 p = _mm512_set1_ps(TP4);
+    p = _mm512_add_ps(_mm512_mul_ps(p, z), _mm512_set1_ps(TP3));
+    p = _mm512_add_ps(_mm512_mul_ps(p, z), _mm512_set1_ps(TP2));
+    p = _mm512_add_ps(_mm512_mul_ps(p, z), _mm512_set1_ps(TP1));
+    p = _mm512_add_ps(_mm512_mul_ps(p, z), _mm512_set1_ps(TP0));
+    const __m512 small = _mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(p, z), x), x);
+    const __m512 v = _mm512_mul_ps(_mm512_set1_ps(2.0f), _mm512_min_ps(ax, _mm512_set1_ps(TANH_LARGE)));
+    const __m512 n = _mm512_roundscale_ps(_mm512_add_ps(_mm512_mul_ps(v, _mm512_set1_ps(LOG2E)), _mm512_set1_ps(0.5f)),
+                                          _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_sub_ps(v, _mm512_mul_ps(n, _mm512_set1_ps(LN2_HI)));
+    r = _mm512_sub_ps(r, _mm512_mul_ps(n, _mm512_set1_ps(LN2_LO)));
+    const __m512 rr = _mm512_mul_ps(r, r);
+    __m512 y = _mm512_set1_ps(EP5);
+    y = _mm512_add_ps(_mm512_mul_ps(y, r), _mm512_set1_ps(EP4));
+    y = _mm512_add_ps(_mm512_mul_ps(y, r), _mm512_set1_ps(EP3));
+    y = _mm512_add_ps(_mm512_mul_ps(y, r), _mm512_set1_ps(EP2));
+    y = _mm512_add_ps(_mm512_mul_ps(y, r), _mm512_set1_ps(EP1));
+    y = _mm512_add_ps(_mm512_mul_ps(y, r), _mm512_set1_ps(EP0));
+    y = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(y, rr), r), _mm512_set1_ps(1.0f));
+    const __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+    const __m512 e = _mm512_mul_ps(y, _mm512_castsi512_ps(bits));
+    __m512 t = _mm512_sub_ps(_mm512_set1_ps(1.0f), _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, _mm512_set1_ps(1.0f))));
+    t = _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(ax, _mm512_set1_ps(TANH_LARGE), _CMP_GE_OQ), _mm512_set1_ps(1.0f));
+    const __m512 signbit = _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u)));
+    const __m512 large = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(t), _mm512_castps_si512(signbit)));
+    __m512 out = _mm512_mask_mov_ps(large, _mm512_cmp_ps_mask(ax, _mm512_set1_ps(TANH_SMALL), _CMP_LT_OQ), small);
+    return _mm512_mask_mov_ps(out, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
+}
+
+__attribute__((target("avx512f")))
+static void tanh_avx512(float *x, long count) {
+    long i = 0;
+    for (; i + 16 <= count; i += 16) _mm512_storeu_ps(x + i, tanh16(_mm512_loadu_ps(x + i)));
+    if (i < count) {
+        const __mmask16 tail = mask16(count - i);
+        _mm512_mask_storeu_ps(x + i, tail, tanh16(_mm512_maskz_loadu_ps(tail, x + i)));
+    }
+}
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch.
+
+static int detected_level(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return 2;
+    if (__builtin_cpu_supports("avx2")) return 1;
+#endif
+    return 0;
+}
+
+static int level = -1;
+
+int st_simd_level(void) {
+    if (level < 0) level = detected_level();
+    return level;
+}
+
+int st_set_simd_level(int wanted) {
+    const int best = detected_level();
+    level = wanted < 0 ? 0 : (wanted > best ? best : wanted);
+    return level;
+}
+
+void st_gemm(long m, long n, long k, const float *a, long a_row, long a_col, const float *b, float *c, int accumulate) {
+    if (m <= 0 || n <= 0) return;
+    switch (st_simd_level()) {
+#if defined(__x86_64__)
+    case 2: gemm_avx512(m, n, k, a, a_row, a_col, b, c, accumulate); return;
+    case 1: gemm_avx2(m, n, k, a, a_row, a_col, b, c, accumulate); return;
+#endif
+    default: gemm_scalar(m, n, k, a, a_row, a_col, b, c, accumulate); return;
+    }
+}
+
+void st_tanh(float *x, long count) {
+    switch (st_simd_level()) {
+#if defined(__x86_64__)
+    case 2: tanh_avx512(x, count); return;
+    case 1: tanh_avx2(x, count); return;
+#endif
+    default: tanh_plain(x, count); return;
+    }
+}
+
+void st_transpose(long rows, long cols, const float *src, float *dst) {
+    for (long r = 0; r < rows; r++)
+        for (long c = 0; c < cols; c++) dst[c * rows + r] = src[r * cols + c];
+}
