@@ -1,5 +1,6 @@
 // seqtrain's SIMD kernels; see include/CKernels.h for the contract. Three implementations of each
-// kernel (plain C, AVX2, AVX-512) do the same arithmetic per element, in the same order.
+// kernel (plain C, AVX2, AVX-512) do the same arithmetic per element, in the same order, with fused
+// multiply-adds (fmaf in plain C is correctly rounded on every CPU, so all three agree bit for bit).
 #include "CKernels.h"
 #include <math.h>
 #include <stdint.h>
@@ -20,10 +21,7 @@ static void gemm_scalar(long m, long n, long k, const float *a, long ar, long ac
         for (long p = 0; p < k; p++) {
             const float s = a[i * ar + p * ac];
             const float *bp = b + p * n;
-            for (long j = 0; j < n; j++) {
-                const float product = s * bp[j];
-                ci[j] = ci[j] + product;
-            }
+            for (long j = 0; j < n; j++) ci[j] = fmaf(s, bp[j], ci[j]);
         }
     }
 }
@@ -43,25 +41,25 @@ static inline float tanh_scalar(float x) {
     if (ax < TANH_SMALL) {
         const float z = x * x;
         float p = TP4;
-        p = p * z + TP3;
-        p = p * z + TP2;
-        p = p * z + TP1;
-        p = p * z + TP0;
-        return p * z * x + x;
+        p = fmaf(p, z, TP3);
+        p = fmaf(p, z, TP2);
+        p = fmaf(p, z, TP1);
+        p = fmaf(p, z, TP0);
+        return fmaf(p * z, x, x);
     }
     if (!(ax < TANH_LARGE)) return ax == ax ? copysignf(1.0f, x) : x;
     const float v = 2.0f * ax;
-    const float n = floorf(v * LOG2E + 0.5f);
-    float r = v - n * LN2_HI;
-    r = r - n * LN2_LO;
+    const float n = floorf(fmaf(v, LOG2E, 0.5f));
+    float r = fmaf(-n, LN2_HI, v);
+    r = fmaf(-n, LN2_LO, r);
     const float z = r * r;
     float y = EP5;
-    y = y * r + EP4;
-    y = y * r + EP3;
-    y = y * r + EP2;
-    y = y * r + EP1;
-    y = y * r + EP0;
-    y = y * z + r + 1.0f;
+    y = fmaf(y, r, EP4);
+    y = fmaf(y, r, EP3);
+    y = fmaf(y, r, EP2);
+    y = fmaf(y, r, EP1);
+    y = fmaf(y, r, EP0);
+    y = fmaf(y, z, r) + 1.0f;
     union { uint32_t u; float f; } scale = { (uint32_t)((int32_t)n + 127) << 23 };
     const float e = y * scale.f;
     const float t = 1.0f - 2.0f / (e + 1.0f);
@@ -76,13 +74,13 @@ static void tanh_plain(float *x, long count) {
 #if defined(__x86_64__)
 
 // AVX2: blocks of 4 rows x 16 columns (two 8-lane registers per row), masked at the right edge.
-__attribute__((target("avx2")))
+__attribute__((target("avx2,fma")))
 static inline __m256i mask8(long w) {
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(w < 0 ? 0 : (w > 8 ? 8 : w))), lanes);
 }
 
-__attribute__((target("avx2")))
+__attribute__((target("avx2,fma")))
 static void gemm_avx2(long m, long n, long k, const float *a, long ar, long ac, const float *b, float *c, int acc) {
     for (long j0 = 0; j0 < n; j0 += 16) {
         const long w = n - j0;
@@ -100,8 +98,8 @@ static void gemm_avx2(long m, long n, long k, const float *a, long ar, long ac, 
                 const __m256 b0 = _mm256_maskload_ps(bp, m0), b1 = _mm256_maskload_ps(bp + 8, m1);
                 for (int r = 0; r < 4; r++) {
                     const __m256 s = _mm256_set1_ps(a[(i + r) * ar + p * ac]);
-                    c0[r] = _mm256_add_ps(c0[r], _mm256_mul_ps(s, b0));
-                    c1[r] = _mm256_add_ps(c1[r], _mm256_mul_ps(s, b1));
+                    c0[r] = _mm256_fmadd_ps(s, b0, c0[r]);
+                    c1[r] = _mm256_fmadd_ps(s, b1, c1[r]);
                 }
             }
             for (int r = 0; r < 4; r++) {
@@ -117,8 +115,8 @@ static void gemm_avx2(long m, long n, long k, const float *a, long ar, long ac, 
             for (long p = 0; p < k; p++) {
                 const float *bp = b + p * n + j0;
                 const __m256 s = _mm256_set1_ps(a[i * ar + p * ac]);
-                c0 = _mm256_add_ps(c0, _mm256_mul_ps(s, _mm256_maskload_ps(bp, m0)));
-                c1 = _mm256_add_ps(c1, _mm256_mul_ps(s, _mm256_maskload_ps(bp + 8, m1)));
+                c0 = _mm256_fmadd_ps(s, _mm256_maskload_ps(bp, m0), c0);
+                c1 = _mm256_fmadd_ps(s, _mm256_maskload_ps(bp + 8, m1), c1);
             }
             _mm256_maskstore_ps(cr, m0, c0);
             _mm256_maskstore_ps(cr + 8, m1, c1);
@@ -126,31 +124,31 @@ static void gemm_avx2(long m, long n, long k, const float *a, long ar, long ac, 
     }
 }
 
-__attribute__((target("avx2")))
+__attribute__((target("avx2,fma")))
 static inline __m256 tanh8(__m256 x) {
     const __m256 sign = _mm256_set1_ps(-0.0f);
     const __m256 ax = _mm256_andnot_ps(sign, x);
     // small branch
     const __m256 z = _mm256_mul_ps(x, x);
     __m256 p = _mm256_set1_ps(TP4);
-    p = _mm256_add_ps(_mm256_mul_ps(p, z), _mm256_set1_ps(TP3));
-    p = _mm256_add_ps(_mm256_mul_ps(p, z), _mm256_set1_ps(TP2));
-    p = _mm256_add_ps(_mm256_mul_ps(p, z), _mm256_set1_ps(TP1));
-    p = _mm256_add_ps(_mm256_mul_ps(p, z), _mm256_set1_ps(TP0));
-    const __m256 small = _mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(p, z), x), x);
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(TP3));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(TP2));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(TP1));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(TP0));
+    const __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
     // large branch, on min(|x|, 9) so exp stays in range
     const __m256 v = _mm256_mul_ps(_mm256_set1_ps(2.0f), _mm256_min_ps(ax, _mm256_set1_ps(TANH_LARGE)));
-    const __m256 n = _mm256_floor_ps(_mm256_add_ps(_mm256_mul_ps(v, _mm256_set1_ps(LOG2E)), _mm256_set1_ps(0.5f)));
-    __m256 r = _mm256_sub_ps(v, _mm256_mul_ps(n, _mm256_set1_ps(LN2_HI)));
-    r = _mm256_sub_ps(r, _mm256_mul_ps(n, _mm256_set1_ps(LN2_LO)));
+    const __m256 n = _mm256_floor_ps(_mm256_fmadd_ps(v, _mm256_set1_ps(LOG2E), _mm256_set1_ps(0.5f)));
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(LN2_HI), v);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(LN2_LO), r);
     const __m256 rr = _mm256_mul_ps(r, r);
     __m256 y = _mm256_set1_ps(EP5);
-    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EP4));
-    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EP3));
-    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EP2));
-    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EP1));
-    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EP0));
-    y = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(y, rr), r), _mm256_set1_ps(1.0f));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(EP4));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(EP3));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(EP2));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(EP1));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(EP0));
+    y = _mm256_add_ps(_mm256_fmadd_ps(y, rr, r), _mm256_set1_ps(1.0f));
     const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
     const __m256 e = _mm256_mul_ps(y, _mm256_castsi256_ps(bits));
     __m256 t = _mm256_sub_ps(_mm256_set1_ps(1.0f), _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
@@ -160,7 +158,7 @@ static inline __m256 tanh8(__m256 x) {
     return _mm256_blendv_ps(out, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q)); // NaN stays NaN
 }
 
-__attribute__((target("avx2")))
+__attribute__((target("avx2,fma")))
 static void tanh_avx2(float *x, long count) {
     long i = 0;
     for (; i + 8 <= count; i += 8) _mm256_storeu_ps(x + i, tanh8(_mm256_loadu_ps(x + i)));
@@ -168,12 +166,12 @@ static void tanh_avx2(float *x, long count) {
 }
 
 // AVX-512: blocks of 4 rows x 32 columns (two 16-lane registers per row), masked at the right edge.
-__attribute__((target("avx512f")))
+__attribute__((target("avx512f,fma")))
 static inline __mmask16 mask16(long w) {
     return w <= 0 ? (__mmask16)0 : (w >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << w) - 1));
 }
 
-__attribute__((target("avx512f")))
+__attribute__((target("avx512f,fma")))
 static void gemm_avx512(long m, long n, long k, const float *a, long ar, long ac, const float *b, float *c, int acc) {
     for (long j0 = 0; j0 < n; j0 += 32) {
         const long w = n - j0;
@@ -191,8 +189,8 @@ static void gemm_avx512(long m, long n, long k, const float *a, long ar, long ac
                 const __m512 b0 = _mm512_maskz_loadu_ps(m0, bp), b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
                 for (int r = 0; r < 4; r++) {
                     const __m512 s = _mm512_set1_ps(a[(i + r) * ar + p * ac]);
-                    c0[r] = _mm512_add_ps(c0[r], _mm512_mul_ps(s, b0));
-                    c1[r] = _mm512_add_ps(c1[r], _mm512_mul_ps(s, b1));
+                    c0[r] = _mm512_fmadd_ps(s, b0, c0[r]);
+                    c1[r] = _mm512_fmadd_ps(s, b1, c1[r]);
                 }
             }
             for (int r = 0; r < 4; r++) {
@@ -208,8 +206,8 @@ static void gemm_avx512(long m, long n, long k, const float *a, long ar, long ac
             for (long p = 0; p < k; p++) {
                 const float *bp = b + p * n + j0;
                 const __m512 s = _mm512_set1_ps(a[i * ar + p * ac]);
-                c0 = _mm512_add_ps(c0, _mm512_mul_ps(s, _mm512_maskz_loadu_ps(m0, bp)));
-                c1 = _mm512_add_ps(c1, _mm512_mul_ps(s, _mm512_maskz_loadu_ps(m1, bp + 16)));
+                c0 = _mm512_fmadd_ps(s, _mm512_maskz_loadu_ps(m0, bp), c0);
+                c1 = _mm512_fmadd_ps(s, _mm512_maskz_loadu_ps(m1, bp + 16), c1);
             }
             _mm512_mask_storeu_ps(cr, m0, c0);
             _mm512_mask_storeu_ps(cr + 16, m1, c1);
@@ -217,29 +215,29 @@ static void gemm_avx512(long m, long n, long k, const float *a, long ar, long ac
     }
 }
 
-__attribute__((target("avx512f")))
+__attribute__((target("avx512f,fma")))
 static inline __m512 tanh16(__m512 x) {
     const __m512 ax = _mm512_abs_ps(x);
     const __m512 z = _mm512_mul_ps(x, x);
     __m512 p = _mm512_set1_ps(TP4);
-    p = _mm512_add_ps(_mm512_mul_ps(p, z), _mm512_set1_ps(TP3));
-    p = _mm512_add_ps(_mm512_mul_ps(p, z), _mm512_set1_ps(TP2));
-    p = _mm512_add_ps(_mm512_mul_ps(p, z), _mm512_set1_ps(TP1));
-    p = _mm512_add_ps(_mm512_mul_ps(p, z), _mm512_set1_ps(TP0));
-    const __m512 small = _mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(p, z), x), x);
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(TP3));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(TP2));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(TP1));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(TP0));
+    const __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
     const __m512 v = _mm512_mul_ps(_mm512_set1_ps(2.0f), _mm512_min_ps(ax, _mm512_set1_ps(TANH_LARGE)));
-    const __m512 n = _mm512_roundscale_ps(_mm512_add_ps(_mm512_mul_ps(v, _mm512_set1_ps(LOG2E)), _mm512_set1_ps(0.5f)),
+    const __m512 n = _mm512_roundscale_ps(_mm512_fmadd_ps(v, _mm512_set1_ps(LOG2E), _mm512_set1_ps(0.5f)),
                                           _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_sub_ps(v, _mm512_mul_ps(n, _mm512_set1_ps(LN2_HI)));
-    r = _mm512_sub_ps(r, _mm512_mul_ps(n, _mm512_set1_ps(LN2_LO)));
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(LN2_HI), v);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(LN2_LO), r);
     const __m512 rr = _mm512_mul_ps(r, r);
     __m512 y = _mm512_set1_ps(EP5);
-    y = _mm512_add_ps(_mm512_mul_ps(y, r), _mm512_set1_ps(EP4));
-    y = _mm512_add_ps(_mm512_mul_ps(y, r), _mm512_set1_ps(EP3));
-    y = _mm512_add_ps(_mm512_mul_ps(y, r), _mm512_set1_ps(EP2));
-    y = _mm512_add_ps(_mm512_mul_ps(y, r), _mm512_set1_ps(EP1));
-    y = _mm512_add_ps(_mm512_mul_ps(y, r), _mm512_set1_ps(EP0));
-    y = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(y, rr), r), _mm512_set1_ps(1.0f));
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(EP4));
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(EP3));
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(EP2));
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(EP1));
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(EP0));
+    y = _mm512_add_ps(_mm512_fmadd_ps(y, rr, r), _mm512_set1_ps(1.0f));
     const __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
     const __m512 e = _mm512_mul_ps(y, _mm512_castsi512_ps(bits));
     __m512 t = _mm512_sub_ps(_mm512_set1_ps(1.0f), _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, _mm512_set1_ps(1.0f))));
@@ -250,7 +248,7 @@ static inline __m512 tanh16(__m512 x) {
     return _mm512_mask_mov_ps(out, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
 }
 
-__attribute__((target("avx512f")))
+__attribute__((target("avx512f,fma")))
 static void tanh_avx512(float *x, long count) {
     long i = 0;
     for (; i + 16 <= count; i += 16) _mm512_storeu_ps(x + i, tanh16(_mm512_loadu_ps(x + i)));
@@ -268,7 +266,7 @@ static int detected_level(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f")) return 2;
-    if (__builtin_cpu_supports("avx2")) return 1;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
 #endif
     return 0;
 }

@@ -12,10 +12,17 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("runs-dir"), help: "Where run folders go.")
     var runsDir: String = "runs"
 
+    @Option(help: "Threads to train with (default: every core). Results are identical whatever the count.")
+    var threads: Int = WorkerPool.availableCores
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
     func run() throws {
         try withErrorReporting {
             let experiment = try ExperimentParser.load(path: config)
-            try TrainingRun.train(experiment, source: config, runsDir: runsDir, console: .standardOutput)
+            try TrainingRun.train(experiment, source: config, runsDir: runsDir, threads: threads, console: .standardOutput)
         }
     }
 }

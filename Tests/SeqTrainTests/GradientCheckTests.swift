@@ -131,18 +131,19 @@ final class GradientCheckTests: XCTestCase {
         let layers: [LayerConfig] = [.simpleRNN(SimpleRNNConfig(units: 3, returnSequences: true)),
                                      .simpleRNN(SimpleRNNConfig(units: 2, returnSequences: true)),
                                      .timeDistributed(DenseConfig(units: 2))]
-        let model = Sequential(layers, inputShape: .sequence(steps: 5, features: 1), maxBatch: 3)
+        let model = Sequential(layers, inputShape: .sequence(steps: 5, features: 1), maxBatch: 3 * Sequential.shardCount)
         model.initialize(seed: 5)
+        let replica = model.replicas[0]
         var values = Values()
-        model.input.assign(values.next(model.input.count))
+        replica.input.assign(values.next(replica.input.count))
         let target = values.next(3 * model.outputShape.count)
         func loss() -> Double {
-            LossConfig.huber(delta: 0.5).evaluate(prediction: model.forward(batch: 3), target: target,
-                                                  count: target.count, gradient: model.outputGradient)
+            LossConfig.huber(delta: 0.5).evaluate(prediction: replica.forward(batch: 3), target: target,
+                                                  count: target.count, gradient: replica.outputGradient)
         }
         _ = loss()
-        model.backward(batch: 3)
-        let analytic = model.gradients.array
+        replica.backward(batch: 3)
+        let analytic = replica.gradients.array
         XCTAssertGreaterThan(analytic.map(abs).max()!, 0)
         for i in 0..<model.parameterCount {
             let saved = model.parameters.pointer[i]

@@ -36,7 +36,7 @@ final class KernelTests: XCTestCase {
                 }
                 // The plain-C result against a straightforward loop, and every level against plain C.
                 var reference = accumulate ? c0 : [Float](repeating: 0, count: m * n)
-                for i in 0..<m { for p in 0..<k { for j in 0..<n { reference[i * n + j] += a[i * k + p] * b[p * n + j] } } }
+                for i in 0..<m { for p in 0..<k { for j in 0..<n { reference[i * n + j].addProduct(a[i * k + p], b[p * n + j]) } } }
                 XCTAssertEqual(nn[0].result.map(\.bitPattern), reference.map(\.bitPattern), "nn \(m)x\(n)x\(k) plain C")
                 for run in nn.dropFirst() {
                     XCTAssertEqual(run.result.map(\.bitPattern), nn[0].result.map(\.bitPattern), "nn \(m)x\(n)x\(k) level \(run.level)")

@@ -27,6 +27,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_CONFIGS = ["linear", "simple_rnn", "deep_rnn", "deep_rnn_dense", "seq2vec", "seq2seq"]
 BACKENDS = ["jax", "tensorflow"]
+BUSY_LIMIT = 0.2  # cores used by other processes during a row's fit before the row is flagged
 
 
 # --------------------------------------------------------------------------------------------
@@ -225,6 +226,27 @@ def loadavg():
         return None
 
 
+def cpu_busy_seconds():
+    """(whole machine busy CPU seconds, this process's CPU seconds), for measuring contention."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        hz = os.sysconf("SC_CLK_TCK")
+        # user nice system idle iowait irq softirq steal ...: busy = all but idle and iowait
+        busy = (sum(fields[:8]) - fields[3] - fields[4]) / hz
+    except (OSError, ValueError, IndexError):
+        return None
+    t = os.times()
+    return busy, t.user + t.system
+
+
+def others_load(before, after, wall):
+    """Average number of cores used by other processes between two cpu_busy_seconds() samples."""
+    if before is None or after is None or wall <= 0:
+        return None
+    return round(max(0.0, ((after[0] - before[0]) - (after[1] - before[1])) / wall), 2)
+
+
 def pkg_version(mod):
     try:
         from importlib.metadata import version
@@ -289,9 +311,11 @@ def run_worker(args):
                       metrics=build_metrics(keras, train.get("metrics")))
         timer = EpochTimer()
         load_before = loadavg()
+        busy_before, wall_before = cpu_busy_seconds(), time.perf_counter()
         history = model.fit(X_train, y_train, epochs=args.epochs, batch_size=int(train.get("batch_size", 32)),
                             shuffle=bool(train.get("shuffle", True)), validation_data=(X_valid, y_valid),
                             verbose=0, callbacks=[timer])
+        other_cores = others_load(busy_before, cpu_busy_seconds(), time.perf_counter() - wall_before)
         rest = timer.seconds[1:] or timer.seconds
         row = {
             "config": cfg["name"],
@@ -304,6 +328,9 @@ def run_worker(args):
             "params": int(model.count_params()),
             "jit_compile": bool(getattr(model, "jit_compile", False)),
             "loadavg_1m_before": load_before,
+            # cores used on average by *other* processes during fit: > ~0.2 means the row was
+            # measured while something else ran, and should be rerun on a quiet machine
+            "other_processes_cores": other_cores,
         }
         if args.units:
             row["units"] = args.units
@@ -312,7 +339,8 @@ def run_worker(args):
                 row[k] = float(v[-1])
         results.append(row)
         print(f"[{backend}] {label}: median {row['median_epoch_seconds']:.3f} s/epoch, first "
-              f"{row['first_epoch_seconds']:.3f} s, val_loss {row['val_loss']:.5f}", file=sys.stderr, flush=True)
+              f"{row['first_epoch_seconds']:.3f} s, val_loss {row['val_loss']:.5f}, other processes "
+              f"{other_cores} cores", file=sys.stderr, flush=True)
 
     info = {
         "backend": backend,
@@ -363,8 +391,13 @@ def run_parent(args):
     widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
     print(" | ".join(h.ljust(w) for h, w in zip(header, widths)))
     print("-+-".join("-" * w for w in widths))
-    for row in rows:
-        print(" | ".join(c.ljust(w) for c, w in zip(row, widths)))
+    for row, r in zip(rows, results):
+        busy = r.get("other_processes_cores")
+        flag = f"  * other processes used {busy} cores" if busy is not None and busy > BUSY_LIMIT else ""
+        print(" | ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() + flag)
+    if any((r.get("other_processes_cores") or 0) > BUSY_LIMIT for r in results):
+        print(f"\n* measured while other processes used more than {BUSY_LIMIT} cores: rerun those rows "
+              "on a quiet machine (python3 scripts/peers/keras_bench.py --backend B configs/NAME.yaml)")
 
     if args.json:
         import numpy as np

@@ -28,6 +28,8 @@ public struct RunSummary {
     public var seconds = 0.0
     /// Wall-clock seconds of each epoch.
     public var epochSeconds: [Double] = []
+    /// Threads that trained (they change the speed, not the numbers).
+    public var threads = 1
 
     /// Creates an empty summary.
     public init(experiment: Experiment, configHash: String, dataHash: UInt64) {
@@ -62,6 +64,7 @@ public struct RunSummary {
             ("best", best.map { .object([("epoch", .int($0.epoch)), ("valid", figures($0.valid))]) } ?? .null),
             ("test", figures(test)),
             ("naive", .object([("valid", figures(naiveValid)), ("test", figures(naiveTest))])),
+            ("threads", .int(threads)),
             ("seconds", .number((seconds * 1000).rounded() / 1000)),
             ("seconds_per_epoch_median", .number((median * 1e6).rounded() / 1e6)),
         ])

@@ -35,15 +35,17 @@ public enum TrainingRun {
         return (ExperimentWriter.yaml(experiment, header: header), hash)
     }
 
-    /// Trains `experiment` and writes its run under `runsDir`; returns the run folder.
+    /// Trains `experiment` with `threads` threads and writes its run under `runsDir`; returns the run
+    /// folder. The thread count changes only the speed, never a number.
     @discardableResult
-    public static func train(_ experiment: Experiment, source: String?, runsDir: String, console: Console) throws -> RunFolder {
+    public static func train(_ experiment: Experiment, source: String?, runsDir: String, threads: Int = 1,
+                             console: Console) throws -> RunFolder {
         let started = Date()
         let dataset = Dataset(config: experiment.data, seed: experiment.seed)
         let naiveValid = Trainer.naive(dataset: dataset, experiment: experiment, split: .valid)
         let naiveTest = Trainer.naive(dataset: dataset, experiment: experiment, split: .test)
         let (configText, configHash) = resolvedConfig(experiment, source: source)
-        let trainer: Trainer? = experiment.model == .naive ? nil : Trainer(experiment: experiment, dataset: dataset)
+        let trainer: Trainer? = experiment.model == .naive ? nil : Trainer(experiment: experiment, dataset: dataset, threads: threads)
         if let trainer { console.write(trainer.model.summary(title: experiment.name) + "\n") }
 
         let run = try RunFolder.create(runsDir: runsDir, name: experiment.name)
@@ -51,6 +53,7 @@ public enum TrainingRun {
         var history = History(metrics: experiment.train.metrics)
         try AtomicFile.write(history.csv, to: run.historyPath)
         var summary = RunSummary(experiment: experiment, configHash: configHash, dataHash: dataset.fingerprint)
+        summary.threads = trainer?.pool.threadCount ?? 1
         summary.naiveValid = naiveValid
         summary.naiveTest = naiveTest
 

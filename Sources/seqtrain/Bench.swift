@@ -1,0 +1,192 @@
+import ArgumentParser
+import Foundation
+import SeqTrain
+
+/// `seqtrain bench [CONFIG…]`: median seconds per epoch, time per step, GFLOP/s and peak memory.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time training epochs of experiments (release build) and report speed and memory.",
+        discussion: """
+            Each config runs in its own process, so peak memory is that of one training run. With --peers, \
+            the Keras timings written by scripts/peers/keras_bench.py --json are shown beside seqtrain's, as ratios.
+            """)
+
+    /// The chapter's trainable experiments, the default set.
+    static let chapterConfigs = ["linear", "simple_rnn", "deep_rnn", "deep_rnn_dense", "seq2vec", "seq2seq"].map { "configs/\($0).yaml" }
+
+    @Argument(help: "Experiment files (default: the chapter's configs under configs/).")
+    var configs: [String] = []
+
+    @Option(help: "Epochs to time per config; the median is reported.")
+    var epochs: Int = 5
+
+    @Option(help: "Threads (default: every core).")
+    var threads: Int = WorkerPool.availableCores
+
+    @Option(help: "Override every SimpleRNN's units (except 1-unit outputs), e.g. 128 for a larger model.")
+    var units: Int?
+
+    @Option(help: "Keras results (JSON from scripts/peers/keras_bench.py --json) to compare with.")
+    var peers: String?
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    @Flag(help: .hidden)
+    var single = false
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if let units, !(1...4096).contains(units) { throw ValidationError("--units must be between 1 and 4096") }
+    }
+
+    func run() throws {
+        try withErrorReporting {
+            let files = configs.isEmpty ? Self.chapterConfigs : configs
+            if single {
+                let result = try Benchmark.run(try experiment(files[0]), epochs: epochs, threads: threads)
+                print(Self.json(result, units: units).rendered(), terminator: "")
+                return
+            }
+            // Check every config first: a typo in the last one should not wait for the others to run.
+            for file in files { _ = try experiment(file) }
+            var results: [JSONValue] = []
+            for file in files { results.append(try measureInChild(file)) }
+            let peers = try peers.map(Self.loadPeers) ?? []
+            if json {
+                print(JSONValue.object([("results", .array(results)), ("peers", .array(peers.map(\.json)))]).rendered(), terminator: "")
+            } else {
+                print(Self.table(results, peers: peers, threads: threads, epochs: epochs))
+            }
+        }
+    }
+
+    /// Parses a config, applying `--units`; naive models have nothing to time.
+    func experiment(_ file: String) throws -> Experiment {
+        var experiment = try ExperimentParser.load(path: file)
+        guard case .layers(var layers) = experiment.model else {
+            throw ValidationError("\(file): a naive model trains nothing, so there is nothing to time")
+        }
+        if let units {
+            for i in layers.indices {
+                if case .simpleRNN(var rnn) = layers[i], rnn.units != 1 {
+                    rnn.units = units
+                    layers[i] = .simpleRNN(rnn)
+                }
+            }
+            experiment.model = .layers(layers)
+        }
+        return experiment
+    }
+
+    /// Runs one config in a child process of this executable and returns its JSON result.
+    func measureInChild(_ file: String) throws -> JSONValue {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0])
+        process.arguments = ["bench", "--single", file, "--epochs", "\(epochs)", "--threads", "\(threads)"]
+            + (units.map { ["--units", "\($0)"] } ?? [])
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ValidationError("benchmarking \(file) failed (status \(process.terminationStatus))")
+        }
+        return Self.jsonValue(object)
+    }
+
+    static func json(_ r: BenchmarkResult, units: Int?) -> JSONValue {
+        .object([
+            ("config", .string(r.name)), ("units", units.map(JSONValue.int) ?? .null), ("threads", .int(r.threads)),
+            ("epochs", .int(r.epochs)), ("median_epoch_seconds", .number(r.medianEpochSeconds)),
+            ("ms_per_step", .number(r.millisecondsPerStep)), ("gflop_per_epoch", .number(r.flopsPerEpoch / 1e9)),
+            ("gflops", .number(r.gflopsPerSecond)), ("peak_memory_mib", .number(Double(r.peakMemoryBytes) / 1_048_576)),
+            ("simd", .string(r.simd)),
+        ])
+    }
+
+    /// Foundation's JSON object back as an ordered `JSONValue` (keys in the order `json` writes them).
+    static func jsonValue(_ object: [String: Any]) -> JSONValue {
+        let order = ["config", "units", "threads", "epochs", "median_epoch_seconds", "ms_per_step", "gflop_per_epoch", "gflops",
+                     "peak_memory_mib", "simd"]
+        return .object(order.compactMap { key in
+            switch object[key] {
+            case let text as String: return (key, .string(text))
+            case let number as NSNumber: return (key, key == "threads" || key == "epochs" || key == "units" ? .int(number.intValue) : .number(number.doubleValue))
+            case is NSNull, nil: return (key, .null)
+            default: return nil
+            }
+        })
+    }
+
+    /// One Keras timing.
+    struct Peer {
+        var config: String, backend: String, units: Int?, seconds: Double
+        var json: JSONValue {
+            .object([("config", .string(config)), ("backend", .string(backend)), ("units", units.map(JSONValue.int) ?? .null),
+                     ("median_epoch_seconds", .number(seconds))])
+        }
+    }
+
+    static func loadPeers(_ path: String) throws -> [Peer] {
+        guard let data = FileManager.default.contents(atPath: path),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let results = object["results"] as? [[String: Any]] else {
+            throw ValidationError("\(path): expected the JSON of scripts/peers/keras_bench.py --json (an object with \"results\")")
+        }
+        return results.compactMap { row in
+            guard let config = row["config"] as? String, let backend = row["backend"] as? String,
+                  let seconds = (row["median_epoch_seconds"] as? NSNumber)?.doubleValue else { return nil }
+            return Peer(config: config, backend: backend, units: (row["units"] as? NSNumber)?.intValue, seconds: seconds)
+        }
+    }
+
+    static func table(_ results: [JSONValue], peers: [Peer], threads: Int, epochs: Int) -> String {
+        func field(_ value: JSONValue, _ key: String) -> JSONValue? {
+            guard case .object(let pairs) = value else { return nil }
+            return pairs.first { $0.0 == key }?.1
+        }
+        func number(_ value: JSONValue?) -> Double {
+            switch value {
+            case .number(let x)?: return x
+            case .int(let x)?: return Double(x)
+            default: return .nan
+            }
+        }
+        let backends = ["jax", "tensorflow"].filter { backend in peers.contains { $0.backend == backend } }
+        var header = ["config", "threads", "s/epoch", "ms/step", "GFLOP/s", "peak MiB"]
+        for backend in backends { header += ["Keras+\(backend == "jax" ? "JAX" : "TF") s/epoch", "speed-up"] }
+        var rows: [[String]] = []
+        var simd = ""
+        for result in results {
+            guard case .string(let name)? = field(result, "config") else { continue }
+            if case .string(let s)? = field(result, "simd") { simd = s }
+            let units: Int? = { if case .int(let u)? = field(result, "units") { return u } else { return nil } }()
+            let seconds = number(field(result, "median_epoch_seconds"))
+            var row = [name + (units.map { " (units \($0))" } ?? ""), "\(Int(number(field(result, "threads"))))",
+                       String(format: "%.4f", seconds), String(format: "%.3f", number(field(result, "ms_per_step"))),
+                       String(format: "%.1f", number(field(result, "gflops"))), String(format: "%.1f", number(field(result, "peak_memory_mib")))]
+            for backend in backends {
+                if let peer = peers.first(where: { $0.config == name && $0.backend == backend && $0.units == units }) {
+                    row += [String(format: "%.3f", peer.seconds), String(format: "%.1fx", peer.seconds / seconds)]
+                } else {
+                    row += ["-", "-"]
+                }
+            }
+            rows.append(row)
+        }
+        let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max()! }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { c, cell in
+                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[c] - cell.count) + cell
+            }.joined(separator: "  ")
+        }
+        var out = ["seqtrain bench: median of \(epochs) epochs (training + validation), \(simd) kernels", line(header)]
+        out += rows.map(line)
+        return out.joined(separator: "\n")
+    }
+}
