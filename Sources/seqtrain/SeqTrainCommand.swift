@@ -9,7 +9,7 @@ struct SeqTrainCommand: ParsableCommand {
         commandName: "seqtrain",
         abstract: "Train small sequence models from YAML experiment files.",
         version: SeqTrainVersion.current,
-        subcommands: [Train.self, Check.self, Eval.self, Bench.self],
+        subcommands: [Train.self, Check.self, Eval.self, Resume.self, Verify.self, Bench.self],
         defaultSubcommand: Train.self
     )
 }
@@ -35,6 +35,9 @@ func withErrorReporting(_ body: () throws -> Void) throws {
         throw reportConfigErrors(errors)
     } catch let error as ExitCode {
         throw error
+    } catch let interrupted as RunInterrupted {
+        printError("\nseqtrain: \(interrupted)")
+        throw ExitCode(130)
     } catch {
         printError("error: \(error)")
         throw ExitCode(1)

@@ -22,4 +22,30 @@ int st_simd_level(void);
 /// Forces an instruction set no higher than the CPU supports (for tests); returns the level set.
 int st_set_simd_level(int level);
 
+/// Makes SIGINT and SIGTERM request a stop instead of ending the process (a second one ends it).
+void st_stop_install(void);
+
+/// The signal number of a pending stop request, or 0.
+int st_stop_requested(void);
+
+/// Restores the default actions of SIGINT and SIGTERM.
+void st_stop_uninstall(void);
+
+/// The worker pool's hand-off (see sync.c).
+typedef struct st_sync st_sync;
+st_sync *st_sync_create(void);
+void st_sync_destroy(st_sync *sync);
+/// Starts a round for `workers` workers.
+void st_sync_start(st_sync *sync, int workers);
+/// Waits until the generation differs from `seen` (or a stop); returns the new generation.
+long st_sync_wait_start(st_sync *sync, long seen);
+/// A worker has finished its share of the round.
+void st_sync_finish(st_sync *sync);
+/// Waits until every worker of the round has finished.
+void st_sync_wait_finish(st_sync *sync);
+/// Tells the workers to exit.
+void st_sync_stop(st_sync *sync);
+/// Whether the workers were told to exit.
+int st_sync_stopping(st_sync *sync);
+
 #endif

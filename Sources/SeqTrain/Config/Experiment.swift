@@ -180,17 +180,31 @@ public struct TrainConfig: Equatable, Sendable {
     public var optimizer: OptimizerConfig
     /// Extra figures reported per epoch.
     public var metrics: [MetricKind]
+    /// Gradient clipping applied before each update (written under `optimizer:` as Keras does).
+    public var clipping: GradientClipping
 
     /// Creates a training section.
     public init(epochs: Int = 20, batchSize: Int = 32, shuffle: Bool = true, loss: LossConfig = .mse,
-                optimizer: OptimizerConfig = .adam(AdamConfig()), metrics: [MetricKind] = []) {
+                optimizer: OptimizerConfig = .adam(AdamConfig()), metrics: [MetricKind] = [],
+                clipping: GradientClipping = .none) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.shuffle = shuffle
         self.loss = loss
         self.optimizer = optimizer
         self.metrics = metrics
+        self.clipping = clipping
     }
+}
+
+/// Keras's `clipnorm` / `clipvalue` (at most one of them).
+public enum GradientClipping: Equatable, Sendable {
+    /// Gradients are used as they are.
+    case none
+    /// Each parameter tensor's gradient is scaled down to this L2 norm when larger.
+    case norm(Double)
+    /// Each gradient value is clipped to [-v, v].
+    case value(Double)
 }
 
 /// Loss functions, reduced by the mean over every element.

@@ -141,6 +141,7 @@ extension ExperimentParser {
                 if let value = parseLoss(entry.value, reader: &reader) { config.loss = value } else { ok = false }
             case "optimizer":
                 if let value = parseOptimizer(entry.value, reader: &reader) { config.optimizer = value } else { ok = false }
+                if let value = parseClipping(entry.value, reader: &reader) { config.clipping = value } else { ok = false }
             case "metrics":
                 if let value = parseMetrics(entry.value, reader: &reader) { config.metrics = value } else { ok = false }
             default: break
@@ -205,7 +206,7 @@ extension ExperimentParser {
                 reader.error(node, "train.optimizer needs a name", suggestion: "write optimizer: {name: adam, learning_rate: 0.001}")
                 return nil
             }
-            (fields, nameNode) = (entries.filter { $0.key != "name" }, entry.value)
+            (fields, nameNode) = (entries.filter { !["name", "clipnorm", "clipvalue"].contains($0.key) }, entry.value)
         }
         guard let name = reader.scalarText(nameNode, "train.optimizer.name", expected: "adam, sgd or rmsprop") else { return nil }
         let positive = { (v: Double) in v > 0 }
@@ -219,7 +220,7 @@ extension ExperimentParser {
         switch name {
         case "adam":
             var adam = AdamConfig()
-            reader.checkKeys(fields, allowed: ["learning_rate", "beta_1", "beta_2", "epsilon"], in: "the adam optimizer")
+            reader.checkKeys(fields, allowed: ["learning_rate", "beta_1", "beta_2", "epsilon", "clipnorm", "clipvalue"], in: "the adam optimizer")
             for entry in fields {
                 switch entry.key {
                 case "learning_rate": adam.learningRate = number(entry, "greater than 0", positive, reader: &reader) ?? 0
@@ -232,7 +233,7 @@ extension ExperimentParser {
             return ok ? .adam(adam) : nil
         case "sgd":
             var sgd = SGDConfig()
-            reader.checkKeys(fields, allowed: ["learning_rate", "momentum", "nesterov"], in: "the sgd optimizer")
+            reader.checkKeys(fields, allowed: ["learning_rate", "momentum", "nesterov", "clipnorm", "clipvalue"], in: "the sgd optimizer")
             for entry in fields {
                 switch entry.key {
                 case "learning_rate": sgd.learningRate = number(entry, "greater than 0", positive, reader: &reader) ?? 0
@@ -245,7 +246,7 @@ extension ExperimentParser {
             return ok ? .sgd(sgd) : nil
         case "rmsprop":
             var rmsprop = RMSpropConfig()
-            reader.checkKeys(fields, allowed: ["learning_rate", "rho", "epsilon"], in: "the rmsprop optimizer")
+            reader.checkKeys(fields, allowed: ["learning_rate", "rho", "epsilon", "clipnorm", "clipvalue"], in: "the rmsprop optimizer")
             for entry in fields {
                 switch entry.key {
                 case "learning_rate": rmsprop.learningRate = number(entry, "greater than 0", positive, reader: &reader) ?? 0
@@ -259,6 +260,21 @@ extension ExperimentParser {
             reader.error(nameNode, "unknown optimizer '\(name)'", suggestion: Suggest.hint(for: name, in: ["adam", "sgd", "rmsprop"]))
             return nil
         }
+    }
+
+    /// `clipnorm` / `clipvalue` inside the optimizer mapping (nil after reporting an error).
+    private static func parseClipping(_ node: Node, reader: inout NodeReader) -> GradientClipping? {
+        guard case .mapping = node, let entries = reader.mapping(node, "train.optimizer") else { return GradientClipping.none }
+        let clips = entries.filter { $0.key == "clipnorm" || $0.key == "clipvalue" }
+        guard !clips.isEmpty else { return GradientClipping.none }
+        if clips.count > 1 {
+            reader.error(clips[1].keyNode, "train.optimizer takes clipnorm or clipvalue, not both", suggestion: "keep one of them")
+            return nil
+        }
+        guard let value = reader.double(clips[0].value, "train.optimizer.\(clips[0].key)", requirement: "greater than 0", { $0 > 0 }) else {
+            return nil
+        }
+        return clips[0].key == "clipnorm" ? .norm(value) : .value(value)
     }
 
     // MARK: - shapes

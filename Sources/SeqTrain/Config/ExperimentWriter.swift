@@ -30,7 +30,13 @@ public enum ExperimentWriter {
         case .mse, .mae: lines.append("  loss: \(train.loss.name)")
         case .huber(let delta): lines.append("  loss: {name: huber, delta: \(number(delta))}")
         }
-        lines.append("  optimizer: " + optimizerText(train.optimizer))
+        var optimizer = optimizerText(train.optimizer)
+        switch train.clipping {
+        case .none: break
+        case .norm(let value): optimizer = String(optimizer.dropLast()) + ", clipnorm: \(number(value))}"
+        case .value(let value): optimizer = String(optimizer.dropLast()) + ", clipvalue: \(number(value))}"
+        }
+        lines.append("  optimizer: " + optimizer)
         lines.append("  metrics: [" + train.metrics.map(\.rawValue).joined(separator: ", ") + "]")
         return lines.joined(separator: "\n") + "\n"
     }

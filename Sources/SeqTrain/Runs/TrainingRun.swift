@@ -24,7 +24,13 @@ public struct Console {
     public static var silent: Console { Console(interactive: false) { _ in } }
 }
 
-/// Trains an experiment into a new run folder, or evaluates a finished run.
+/// A run folder that cannot be resumed or verified as it is.
+public struct RunStateError: Error, CustomStringConvertible {
+    /// What is wrong.
+    public var description: String
+}
+
+/// Trains an experiment into a new run folder, resumes, verifies or evaluates a run.
 public enum TrainingRun {
     /// The resolved config text and its hash (the hash ignores the comment header).
     public static func resolvedConfig(_ experiment: Experiment, source: String?) -> (text: String, hash: String) {
@@ -35,97 +41,149 @@ public enum TrainingRun {
         return (ExperimentWriter.yaml(experiment, header: header), hash)
     }
 
-    /// Trains `experiment` with `threads` threads and writes its run under `runsDir`; returns the run
-    /// folder. The thread count changes only the speed, never a number.
+    /// Trains `experiment` with `threads` threads into a new folder under `runsDir`; returns it. The
+    /// thread count changes only the speed, never a number.
     @discardableResult
     public static func train(_ experiment: Experiment, source: String?, runsDir: String, threads: Int = 1,
                              console: Console) throws -> RunFolder {
-        let started = Date()
         let dataset = Dataset(config: experiment.data, seed: experiment.seed)
-        let naiveValid = Trainer.naive(dataset: dataset, experiment: experiment, split: .valid)
-        let naiveTest = Trainer.naive(dataset: dataset, experiment: experiment, split: .test)
         let (configText, configHash) = resolvedConfig(experiment, source: source)
-        let trainer: Trainer? = experiment.model == .naive ? nil : Trainer(experiment: experiment, dataset: dataset, threads: threads)
-        if let trainer { console.write(trainer.model.summary(title: experiment.name) + "\n") }
-
+        guard experiment.model != .naive else {
+            return try writeNaiveRun(experiment, dataset: dataset, configText: configText, configHash: configHash,
+                                     runsDir: runsDir, console: console)
+        }
+        let trainer = Trainer(experiment: experiment, dataset: dataset, threads: threads)
+        console.write(trainer.model.summary(title: experiment.name) + "\n")
         let run = try RunFolder.create(runsDir: runsDir, name: experiment.name)
         try AtomicFile.write(configText, to: run.configPath)
-        var history = History(metrics: experiment.train.metrics)
+        let history = History(metrics: experiment.train.metrics)
         try AtomicFile.write(history.csv, to: run.historyPath)
+        let session = TrainingSession(run: run, experiment: experiment, configHash: configHash, trainer: trainer, console: console,
+                                      state: TrainingState(epoch: 0, iterations: 0, bestEpoch: 0, bestValLoss: .infinity),
+                                      history: history, timingRows: [])
+        // The initial weights, so that the folder holds a checkpoint that loads from the first instant.
+        try AtomicFile.write(session.checkpoint(historyRow: nil), to: run.checkpointPath("last"))
+        try session.runToCompletion(dataset: dataset)
+        return run
+    }
+
+    private static func writeNaiveRun(_ experiment: Experiment, dataset: Dataset, configText: String, configHash: String,
+                                      runsDir: String, console: Console) throws -> RunFolder {
+        let run = try RunFolder.create(runsDir: runsDir, name: experiment.name)
+        try AtomicFile.write(configText, to: run.configPath)
+        try AtomicFile.write(History(metrics: experiment.train.metrics).csv, to: run.historyPath)
         var summary = RunSummary(experiment: experiment, configHash: configHash, dataHash: dataset.fingerprint)
-        summary.threads = trainer?.pool.threadCount ?? 1
-        summary.naiveValid = naiveValid
-        summary.naiveTest = naiveTest
-
-        guard let trainer else {
-            let train = Trainer.naive(dataset: dataset, experiment: experiment, split: .train)
-            summary.finalTrain = train
-            summary.finalValid = naiveValid
-            summary.test = naiveTest
-            summary.seconds = Date().timeIntervalSince(started)
-            try AtomicFile.write(summary.json.rendered(), to: run.summaryPath)
-            console.write("naive (last value) - loss: \(ProgressLine.figure(train.loss)) - val_loss: \(ProgressLine.figure(naiveValid.loss))"
-                + figures(naiveValid, experiment, prefix: " - val_") + "\n")
-            console.write("Run saved to \(run.path)\n")
-            return run
-        }
-
-        let epochs = experiment.train.epochs
-        let progress = ProgressLine(totalSteps: trainer.stepsPerEpoch, interactive: console.interactive, output: console.write)
-        var timing = "epoch,seconds\n"
-        var state = TrainingState(epoch: 0, iterations: 0, bestEpoch: 0, bestValLoss: .infinity)
-        var bestWeights = trainer.model.parameters.array
-        for epoch in 1...epochs {
-            let epochStart = Date()
-            progress.beginEpoch(epoch, of: epochs)
-            let train = try trainer.trainEpoch(epoch) { step, loss in progress.update(step: step, loss: loss) }
-            let valid = trainer.evaluate(.valid)
-            let seconds = Date().timeIntervalSince(epochStart)
-            progress.endEpoch(figures: [("loss", train.loss)] + zip(experiment.train.metrics, train.metrics).map { ($0.rawValue, $1) }
-                + [("val_loss", valid.loss)] + zip(experiment.train.metrics, valid.metrics).map { ("val_" + $0.rawValue, $1) })
-
-            state.epoch = epoch
-            state.iterations = trainer.optimizer.iterations
-            let improved = Float(valid.loss) < state.bestValLoss
-            if improved {
-                state.bestEpoch = epoch
-                state.bestValLoss = Float(valid.loss)
-                bestWeights = trainer.model.parameters.array
-            }
-            // Checkpoints first, history after: a crash between them leaves a history no longer than
-            // the checkpoint, never the reverse.
-            let checkpoint = Checkpoint.make(model: trainer.model, optimizer: trainer.optimizer, state: state, configHash: configHash).serialized()
-            try AtomicFile.write(checkpoint, to: run.checkpointPath("last"))
-            if improved { try AtomicFile.write(checkpoint, to: run.checkpointPath("best")) }
-            history.append(epoch: epoch, train: train, valid: valid)
-            try AtomicFile.write(history.csv, to: run.historyPath)
-            timing += "\(epoch),\(String(format: "%.6f", seconds))\n"
-            try AtomicFile.write(timing, to: run.timingPath)
-            summary.finalTrain = train
-            summary.finalValid = valid
-            summary.epochs = epoch
-            summary.epochSeconds.append(seconds)
-            if improved { summary.best = (epoch, valid) }
-        }
-
-        let lastWeights = trainer.model.parameters.array
-        trainer.model.parameters.assign(bestWeights)
-        summary.test = trainer.evaluate(.test)
-        trainer.model.parameters.assign(lastWeights)
-        summary.parameters = trainer.model.parameterCount
-        summary.seconds = Date().timeIntervalSince(started)
+        let train = Trainer.naive(dataset: dataset, experiment: experiment, split: .train)
+        summary.naiveValid = Trainer.naive(dataset: dataset, experiment: experiment, split: .valid)
+        summary.naiveTest = Trainer.naive(dataset: dataset, experiment: experiment, split: .test)
+        (summary.finalTrain, summary.finalValid, summary.test) = (train, summary.naiveValid, summary.naiveTest)
         try AtomicFile.write(summary.json.rendered(), to: run.summaryPath)
-        if let best = summary.best {
-            console.write("Best epoch \(best.epoch): val_loss \(ProgressLine.figure(best.valid.loss)) "
-                + "(naive \(ProgressLine.figure(naiveValid.loss)))\n")
-        }
+        let metrics = zip(experiment.train.metrics, summary.naiveValid!.metrics).map { " - val_\($0.rawValue): \(ProgressLine.figure($1))" }
+        console.write("naive (last value) - loss: \(ProgressLine.figure(train.loss)) - val_loss: \(ProgressLine.figure(summary.naiveValid!.loss))"
+            + metrics.joined() + "\n")
         console.write("Run saved to \(run.path)\n")
         return run
     }
 
-    /// ` - val_mse: 0.0123` for each metric.
-    static func figures(_ evaluation: Evaluation, _ experiment: Experiment, prefix: String) -> String {
-        zip(experiment.train.metrics, evaluation.metrics).map { "\(prefix)\($0.rawValue): \(ProgressLine.figure($1))" }.joined()
+    /// The experiment, trainer and checkpoint of an existing run, checked against each other.
+    private static func open(_ run: RunFolder, threads: Int) throws -> (Experiment, String, Dataset, Trainer, Safetensors) {
+        let experiment = try ExperimentParser.load(path: run.configPath)
+        guard experiment.model != .naive else { throw RunStateError(description: "\(run.path) is a naive run: it has nothing to train") }
+        let (_, hash) = resolvedConfig(experiment, source: nil)
+        let last = try run.loadCheckpoint("last")
+        guard last.metadata["config_hash"] == hash else {
+            throw Checkpoint.MismatchError(description: "\(run.checkpointPath("last")) was made for another config "
+                + "(hash \(last.metadata["config_hash"] ?? "none"); \(run.configPath) hashes to \(hash)); it cannot continue this run")
+        }
+        let dataset = Dataset(config: experiment.data, seed: experiment.seed)
+        return (experiment, hash, dataset, Trainer(experiment: experiment, dataset: dataset, threads: threads), last)
+    }
+
+    /// Continues an interrupted run in its own folder from its last checkpoint: weights, optimizer
+    /// state, epoch and best-so-far. For the same config it ends byte-identical to an uninterrupted run.
+    @discardableResult
+    public static func resume(_ run: RunFolder, threads: Int = 1, console: Console) throws -> RunFolder {
+        run.removeStaleTemporaryFiles()
+        let (experiment, hash, dataset, trainer, last) = try open(run, threads: threads)
+        let state = try Checkpoint.restore(last, into: trainer.model, optimizer: trainer.optimizer)
+        let historyText = (try? String(contentsOfFile: run.historyPath, encoding: .utf8)) ?? History(metrics: experiment.train.metrics).csv
+        var history = try History(csv: historyText, metrics: experiment.train.metrics, file: run.historyPath)
+        if history.rows.count > state.epoch { history.truncate(to: state.epoch) }
+        if history.rows.count == state.epoch - 1, let row = last.metadata["history_row"] {
+            history.append(row.split(separator: ",", omittingEmptySubsequences: false).map(String.init))
+        }
+        guard history.rows.count == state.epoch else {
+            throw RunStateError(description: "\(run.historyPath) has \(history.rows.count) epochs but the last checkpoint is at epoch \(state.epoch)")
+        }
+        try AtomicFile.write(history.csv, to: run.historyPath)
+        if state.bestEpoch > 0, (try? run.loadCheckpoint("best"))?.metadata["epoch"] != "\(state.bestEpoch)" {
+            // Stopped between writing last and best in an improving epoch: last is that best.
+            guard state.bestEpoch == state.epoch else {
+                throw RunStateError(description: "\(run.checkpointPath("best")) is not the checkpoint of the best epoch \(state.bestEpoch)")
+            }
+            try AtomicFile.write(last.serialized(), to: run.checkpointPath("best"))
+        }
+        let timingText = (try? String(contentsOfFile: run.timingPath, encoding: .utf8)) ?? ""
+        let timing: [String] = timingText.split(separator: "\n").dropFirst().map(String.init).filter { line in
+            let epoch = Int(line.prefix { $0 != "," }) ?? Int.max
+            return epoch <= state.epoch
+        }
+        let session = TrainingSession(run: run, experiment: experiment, configHash: hash, trainer: trainer, console: console,
+                                      state: state, history: history, timingRows: timing)
+        if state.epoch >= experiment.train.epochs {
+            console.write("\(run.path) has finished all \(experiment.train.epochs) epochs; nothing to resume.\n")
+        } else {
+            console.write("Resuming \(run.path) at epoch \(state.epoch + 1)/\(experiment.train.epochs)\n")
+        }
+        try session.runToCompletion(dataset: dataset)
+        return run
+    }
+
+    /// What `verify` found.
+    public struct Verification {
+        /// Epochs retrained.
+        public var epochs: Int
+        /// Differences, one line each; empty when everything matched bit for bit.
+        public var differences: [String]
+        /// Files compared byte for byte besides the history rows.
+        public var checkpointsCompared: [String]
+    }
+
+    /// Retrains the first `epochs` epochs of a run (default: all it recorded) in a scratch folder and
+    /// compares the history rows, and the checkpoints of those epochs, bit for bit.
+    public static func verify(_ run: RunFolder, epochs requested: Int?, threads: Int = 1) throws -> Verification {
+        let (experiment, hash, _, trainer, _) = try open(run, threads: threads)
+        let recorded = try History(csv: String(contentsOfFile: run.historyPath, encoding: .utf8),
+                                   metrics: experiment.train.metrics, file: run.historyPath)
+        let epochs = requested ?? recorded.rows.count
+        guard epochs >= 1, epochs <= recorded.rows.count else {
+            throw RunStateError(description: "\(run.path) recorded \(recorded.rows.count) epochs; --epochs must be between 1 and that")
+        }
+        let scratch = NSTemporaryDirectory() + "seqtrain-verify-\(getpid())-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let copy = try RunFolder.create(runsDir: scratch, name: experiment.name)
+        let session = TrainingSession(run: copy, experiment: experiment, configHash: hash, trainer: trainer, console: .silent,
+                                      state: TrainingState(epoch: 0, iterations: 0, bestEpoch: 0, bestValLoss: .infinity),
+                                      history: History(metrics: experiment.train.metrics), timingRows: [])
+        try session.trainRemainingEpochs(through: epochs) { false }
+        var differences: [String] = []
+        for (index, (mine, theirs)) in zip(session.history.rows, recorded.rows).enumerated() {
+            for (column, (a, b)) in zip(mine, theirs).enumerated() where a != b {
+                differences.append("epoch \(index + 1) \(recorded.header[column]): recorded \(b), retrained \(a)")
+            }
+        }
+        var compared: [String] = []
+        for which in ["last", "best"] {
+            guard let original = try? run.loadCheckpoint(which), original.metadata["epoch"] != nil,
+                  Int(original.metadata["epoch"]!)! <= epochs, Int(original.metadata["epoch"]!)! > 0 else { continue }
+            // Compare only a checkpoint of an epoch the retraining reached and that it wrote too.
+            guard let mine = try? copy.loadCheckpoint(which), mine.metadata["epoch"] == original.metadata["epoch"] else { continue }
+            compared.append("checkpoints/\(which).safetensors")
+            if FileManager.default.contents(atPath: copy.checkpointPath(which)) != FileManager.default.contents(atPath: run.checkpointPath(which)) {
+                differences.append("checkpoints/\(which).safetensors (epoch \(original.metadata["epoch"]!)) differs")
+            }
+        }
+        return Verification(epochs: epochs, differences: differences, checkpointsCompared: compared)
     }
 
     /// Evaluates a checkpoint of a finished run on a split.

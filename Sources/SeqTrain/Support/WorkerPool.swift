@@ -1,19 +1,19 @@
+import CKernels
 import Foundation
 
 /// A fixed set of threads that run numbered tasks: with T threads, thread t runs tasks t, t+T, …
 /// The caller's thread is thread 0, so one thread means no threads are started at all. Which thread
 /// runs a task never changes what the task computes; the pool only decides how fast it is done.
+/// Hand-offs spin briefly before sleeping, since training hands work over every fraction of a millisecond.
 public final class WorkerPool {
     /// What the caller and the workers share; the workers keep it alive after the pool is gone.
     private final class Shared {
         var body: ((Int) -> Void)?
         var taskCount = 0
         var activeThreads = 1
-        var stopping = false
-        let wake: [DispatchSemaphore]
-        let finished = DispatchSemaphore(value: 0)
+        let sync = st_sync_create()!
 
-        init(workers: Int) { wake = (0..<workers).map { _ in DispatchSemaphore(value: 0) } }
+        deinit { st_sync_destroy(sync) }
 
         /// Runs the tasks of one thread: t, t + activeThreads, …
         func runShare(of thread: Int) {
@@ -27,20 +27,22 @@ public final class WorkerPool {
 
     /// Threads that run tasks, the caller's included.
     public let threadCount: Int
-    private let shared: Shared
+    private let shared = Shared()
 
     /// A pool of `threads` threads (at least 1).
     public init(threads: Int) {
         threadCount = max(1, threads)
-        let shared = Shared(workers: threadCount - 1)
-        self.shared = shared
+        let shared = self.shared
         for worker in 1..<max(threadCount, 1) {
             let thread = Thread {
+                var seen = 0
                 while true {
-                    shared.wake[worker - 1].wait()
-                    if shared.stopping { return }
-                    shared.runShare(of: worker)
-                    shared.finished.signal()
+                    seen = st_sync_wait_start(shared.sync, seen)
+                    if st_sync_stopping(shared.sync) != 0 { return }
+                    if worker < shared.activeThreads {
+                        shared.runShare(of: worker)
+                        st_sync_finish(shared.sync)
+                    }
                 }
             }
             thread.stackSize = 1 << 20
@@ -48,10 +50,7 @@ public final class WorkerPool {
         }
     }
 
-    deinit {
-        shared.stopping = true
-        for semaphore in shared.wake { semaphore.signal() }
-    }
+    deinit { st_sync_stop(shared.sync) }
 
     /// Runs `body(0..<count)` across the threads and returns when every task is done.
     public func run(_ count: Int, _ body: @escaping (Int) -> Void) {
@@ -62,9 +61,9 @@ public final class WorkerPool {
         shared.body = body
         shared.taskCount = count
         shared.activeThreads = min(threadCount, count)
-        for worker in 1..<shared.activeThreads { shared.wake[worker - 1].signal() }
+        st_sync_start(shared.sync, Int32(shared.activeThreads - 1))
         shared.runShare(of: 0)
-        for _ in 1..<shared.activeThreads { shared.finished.wait() }
+        st_sync_wait_finish(shared.sync)
         shared.body = nil
     }
 

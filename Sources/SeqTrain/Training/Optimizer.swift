@@ -8,10 +8,16 @@ public final class Optimizer {
     public private(set) var iterations: Int = 0
     /// Per-parameter state: Adam's m and v, SGD's momentum, RMSprop's velocity.
     public let slots: [(name: String, buffer: FloatBuffer)]
+    /// Clipping applied to the gradients before each update.
+    public let clipping: GradientClipping
+    /// The flat ranges of the parameter tensors (clipnorm clips each tensor by its own norm).
+    private let tensors: [Range<Int>]
 
-    /// An optimizer for `parameterCount` values.
-    public init(_ config: OptimizerConfig, parameterCount: Int) {
+    /// An optimizer for `parameterCount` values, made of the tensors `tensors` (default: one tensor).
+    public init(_ config: OptimizerConfig, parameterCount: Int, clipping: GradientClipping = .none, tensors: [Range<Int>]? = nil) {
         self.config = config
+        self.clipping = clipping
+        self.tensors = tensors ?? [0..<parameterCount]
         switch config {
         case .adam: slots = [("m", FloatBuffer(count: parameterCount)), ("v", FloatBuffer(count: parameterCount))]
         case .sgd(let c): slots = c.momentum > 0 ? [("momentum", FloatBuffer(count: parameterCount))] : []
@@ -21,6 +27,26 @@ public final class Optimizer {
 
     /// Restores the step count (from a checkpoint).
     public func restore(iterations: Int) { self.iterations = iterations }
+
+    /// Applies `clipping` to the gradients in place, as Keras does before an update.
+    public func clip(_ g: UnsafeMutablePointer<Float>) {
+        switch clipping {
+        case .none:
+            return
+        case .value(let limit):
+            let v = Float(limit)
+            for range in tensors { for i in range { g[i] = min(max(g[i], -v), v) } }
+        case .norm(let limit):
+            let c = Float(limit)
+            for range in tensors {
+                var squares = 0.0
+                for i in range { squares += Double(g[i]) * Double(g[i]) }
+                let norm = Float(squares.squareRoot())
+                guard norm > c else { continue }
+                for i in range { g[i] = g[i] * c / norm }
+            }
+        }
+    }
 
     /// One update of `count` parameters `w` with gradients `g`.
     public func step(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int) {

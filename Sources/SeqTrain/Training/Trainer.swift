@@ -25,6 +25,14 @@ public struct NonFiniteLossError: Error, CustomStringConvertible {
     }
 }
 
+/// Training stopped between batches because a stop was requested (SIGINT or SIGTERM).
+public struct TrainingStopped: Error, CustomStringConvertible {
+    /// The epoch that was abandoned (it is redone in full on resume).
+    public var epoch: Int
+    /// What a user should read.
+    public var description: String { "training stopped during epoch \(epoch)" }
+}
+
 /// Fits a model to the training split the way Keras's `fit` does: shuffled mini-batches with a
 /// partial last batch, the epoch loss as the sample-weighted mean of the batch losses, then the
 /// validation figures on the whole validation split. Each batch runs as `Sequential.shardCount`
@@ -58,7 +66,8 @@ public final class Trainer {
         evaluationBatchSize = max(batchSize, 256)
         model = Sequential(layers, inputShape: dataset.inputShape, maxBatch: evaluationBatchSize)
         model.initialize(seed: experiment.seed)
-        optimizer = Optimizer(experiment.train.optimizer, parameterCount: model.parameterCount)
+        optimizer = Optimizer(experiment.train.optimizer, parameterCount: model.parameterCount,
+                              clipping: experiment.train.clipping, tensors: model.namedTensors.map(\.range))
         pool = WorkerPool(threads: min(threads, Sequential.shardCount))
         targets = model.replicas.map { FloatBuffer(count: $0.maxBatch * dataset.targetShape.count) }
         shardSums = .allocate(capacity: Sequential.shardCount * (1 + experiment.train.metrics.count))
@@ -80,8 +89,9 @@ public final class Trainer {
     }
 
     /// Trains one epoch (from 1) and returns its training figures; `onBatch(step, runningLoss)` is
-    /// called after each batch.
-    public func trainEpoch(_ epoch: Int, onBatch: (Int, Double) -> Void = { _, _ in }) throws -> Evaluation {
+    /// called after each batch, and `stopRequested` before each (true abandons the epoch).
+    public func trainEpoch(_ epoch: Int, stopRequested: () -> Bool = { false },
+                           onBatch: (Int, Double) -> Void = { _, _ in }) throws -> Evaluation {
         let rows = order(epoch: epoch)
         var totals = [Double](repeating: 0, count: sumsPerShard)
         let lossElements = Double(dataset.targetShape.count)
@@ -89,12 +99,14 @@ public final class Trainer {
         try rows.withUnsafeBufferPointer { all in
             var step = 0
             for start in stride(from: 0, to: all.count, by: batchSize) {
+                if stopRequested() { throw TrainingStopped(epoch: epoch) }
                 step += 1
                 let batch = UnsafeBufferPointer(rebasing: all[start..<min(start + batchSize, all.count)])
                 let sums = runShards(batch, training: true)
                 let loss = sums[0] / (Double(batch.count) * lossElements)
                 guard loss.isFinite else { throw NonFiniteLossError(epoch: epoch, batch: step, value: loss) }
                 model.reduceGradients(batch: batch.count)
+                optimizer.clip(model.gradients.pointer)
                 optimizer.step(model.parameters.pointer, model.gradients.pointer, count: model.parameterCount)
                 for i in totals.indices { totals[i] += sums[i] }
                 seen += batch.count

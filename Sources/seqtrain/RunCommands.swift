@@ -1,0 +1,58 @@
+import ArgumentParser
+import SeqTrain
+
+/// `seqtrain resume RUN_DIR`: continue an interrupted run in its own folder.
+struct Resume: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Continue an interrupted run from its last checkpoint, in the same folder.",
+        discussion: "For the same config the run ends with a history.csv and checkpoints byte-identical to an uninterrupted run.")
+
+    @Argument(help: "The run folder, e.g. runs/seq2seq/20261129T120000Z.")
+    var runDir: String
+
+    @Option(help: "Threads to train with (default: every core). Results are identical whatever the count.")
+    var threads: Int = WorkerPool.availableCores
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        try withErrorReporting {
+            try TrainingRun.resume(try RunFolder(existing: runDir), threads: threads, console: .standardOutput)
+        }
+    }
+}
+
+/// `seqtrain verify RUN_DIR [--epochs K]`: retrain and compare bit for bit.
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Retrain the first epochs of a run and report whether they match it bit for bit.")
+
+    @Argument(help: "The run folder.")
+    var runDir: String
+
+    @Option(help: "Epochs to retrain (default: every epoch the run recorded).")
+    var epochs: Int?
+
+    @Option(help: "Threads to train with (default: every core).")
+    var threads: Int = WorkerPool.availableCores
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        try withErrorReporting {
+            let result = try TrainingRun.verify(try RunFolder(existing: runDir), epochs: epochs, threads: threads)
+            let also = result.checkpointsCompared.isEmpty ? "" : " and " + result.checkpointsCompared.joined(separator: ", ")
+            if result.differences.isEmpty {
+                print("verified: epochs 1-\(result.epochs) of history.csv\(also) match bit for bit")
+            } else {
+                for line in result.differences { printError("mismatch: \(line)") }
+                printError("not verified: \(result.differences.count) difference\(result.differences.count == 1 ? "" : "s") in epochs 1-\(result.epochs)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
