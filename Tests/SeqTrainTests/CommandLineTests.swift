@@ -3,28 +3,11 @@ import XCTest
 
 /// The `seqtrain` executable: exit statuses and what a user reads.
 final class CommandLineTests: XCTestCase {
-    /// The built executable, in the products folder that holds the test bundle (on Linux the bundle
-    /// URL is that folder itself; on macOS the bundle sits inside it).
-    var executable: URL {
-        let bundle = Bundle(for: Self.self).bundleURL
-        let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("seqtrain") }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    func run(_ arguments: [String], in folder: String) throws -> (status: Int32, stdout: String, stderr: String) {
+        try runSeqtrain(arguments, in: folder)
     }
 
-    func run(_ arguments: [String], in folder: String) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-    }
+    var executable: URL { seqtrainExecutable }
 
     func testTrainCheckAndEval() throws {
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: executable.path), "seqtrain not built at \(executable.path)")

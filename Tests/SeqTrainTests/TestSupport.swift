@@ -57,3 +57,44 @@ func temporaryFolder(_ testCase: XCTestCase) throws -> String {
 
 /// The repository root (for the committed configs).
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+/// The built `seqtrain` executable, in the products folder that holds the test bundle (on Linux the
+/// bundle URL is that folder itself; on macOS the bundle sits inside it).
+var seqtrainExecutable: URL {
+    let bundle = Bundle(for: ExecutableLocator.self).bundleURL
+    let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("seqtrain") }
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+}
+
+/// A class to find the test bundle by.
+final class ExecutableLocator {}
+
+/// Starts `seqtrain` with `arguments` in `folder`, output going to files there; returns the process.
+func startSeqtrain(_ arguments: [String], in folder: String, log: String) throws -> Process {
+    let process = Process()
+    process.executableURL = seqtrainExecutable
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: folder)
+    FileManager.default.createFile(atPath: folder + "/\(log).out", contents: nil)
+    FileManager.default.createFile(atPath: folder + "/\(log).err", contents: nil)
+    process.standardOutput = FileHandle(forWritingAtPath: folder + "/\(log).out")
+    process.standardError = FileHandle(forWritingAtPath: folder + "/\(log).err")
+    try process.run()
+    return process
+}
+
+/// Runs `seqtrain` to completion and returns its exit status and output.
+func runSeqtrain(_ arguments: [String], in folder: String) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = seqtrainExecutable
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: folder)
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}

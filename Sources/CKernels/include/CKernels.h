@@ -31,6 +31,9 @@ int st_stop_requested(void);
 /// Restores the default actions of SIGINT and SIGTERM.
 void st_stop_uninstall(void);
 
+/// rename(2) that fails with EEXIST instead of replacing `to` (renameat2 RENAME_NOREPLACE on Linux).
+int st_rename_noreplace(const char *from, const char *to);
+
 /// The worker pool's hand-off (see sync.c).
 typedef struct st_sync st_sync;
 st_sync *st_sync_create(void);

@@ -5,6 +5,8 @@ import Yams
 public enum ExperimentParser {
     /// Largest number of float values the data may hold (series x steps), to bound memory.
     static let maxDataValues = 400_000_000
+    /// Largest experiment file read, to bound memory and time on hostile input.
+    public static let maxFileBytes = 1 << 20
 
     /// Reads and parses the experiment file at `path`.
     ///
@@ -18,6 +20,12 @@ public enum ExperimentParser {
         if isDirectory.boolValue {
             throw ConfigErrors([Diagnostic(file: path, position: nil,
                                            message: "is a directory, expected an experiment file (.yaml)")])
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size <= maxFileBytes else {
+            throw ConfigErrors([Diagnostic(file: path, position: nil,
+                                           message: "is \(size) bytes; experiment files are at most \(maxFileBytes) bytes",
+                                           suggestion: "an experiment needs a few hundred bytes; is this the right file?")])
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigErrors([Diagnostic(file: path, position: nil, message: "cannot be read (permission denied?)")])
@@ -67,6 +75,9 @@ public enum ExperimentParser {
             let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
             if mark.line >= 1, mark.line <= lines.count, lines[mark.line - 1].contains("\t") {
                 suggestion = "line \(mark.line) contains a tab: indent YAML with spaces"
+            } else if problem.contains("nesting level") {
+                message = "invalid YAML: nesting deeper than libyaml's limit of 1000 levels"
+                suggestion = "an experiment file needs only a few levels"
             }
             return Diagnostic(file: file, position: at(mark), message: message, suggestion: suggestion)
         case .duplicatedKeysInMapping(let duplicates, let context):

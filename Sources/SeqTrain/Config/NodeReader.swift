@@ -79,6 +79,11 @@ struct NodeReader {
             if let double = Double(text), double.isFinite, double == double.rounded(), abs(double) < 1e15 {
                 return checkRange(Int(double), node, what, range)
             }
+            if let double = Double(text), double == double.rounded() || !double.isFinite {
+                // A whole number too large for any count: say so rather than "not an integer".
+                error(node, "\(what) must be \(rangeText(range)), found \(describe(node)), which is out of range")
+                return nil
+            }
             error(node, "\(what) must be an integer, found \(describe(node))")
             return nil
         }
@@ -87,11 +92,14 @@ struct NodeReader {
 
     private mutating func checkRange(_ value: Int, _ node: Node, _ what: String, _ range: ClosedRange<Int>) -> Int? {
         guard range.contains(value) else {
-            let bound = range.upperBound == Int.max ? "at least \(range.lowerBound)" : "between \(range.lowerBound) and \(range.upperBound)"
-            error(node, "\(what) must be \(bound), found \(value)")
+            error(node, "\(what) must be \(rangeText(range)), found \(value)")
             return nil
         }
         return value
+    }
+
+    private func rangeText(_ range: ClosedRange<Int>) -> String {
+        range.upperBound == Int.max ? "at least \(range.lowerBound)" : "between \(range.lowerBound) and \(range.upperBound)"
     }
 
     /// A finite number satisfying `valid`, which is described by `requirement` ("greater than 0").

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// A run's folder, `runs/<name>/<UTC timestamp>/`, and the files in it.
@@ -19,32 +20,58 @@ public struct RunFolder {
 
     private init(created path: String) { self.path = path }
 
-    /// Creates a new, never reused folder `runsDir/name/<UTC timestamp>[-k]/` with its `checkpoints/`.
-    public static func create(runsDir: String, name: String, date: Date = Date()) throws -> RunFolder {
+    /// Creates a new run folder `runsDir/name/<UTC timestamp>[-k]/` that appears complete or not at
+    /// all: `fill` writes its first files into a hidden `.partial` folder, which is then renamed into
+    /// place without ever replacing an existing folder.
+    public static func create(runsDir: String, name: String, date: Date = Date(),
+                              fill: (RunFolder) throws -> Void = { _ in }) throws -> RunFolder {
         let parent = runsDir + "/" + name
-        do {
-            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-        } catch {
-            throw FileWriteError(path: parent, reason: "cannot create the folder (\(error.localizedDescription))")
-        }
+        try makeFolders(parent)
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
         let stamp = formatter.string(from: date)
+        let partial = parent + "/.\(stamp).partial-\(getpid())-\(UUID().uuidString.prefix(8))"
+        guard mkdir(partial, 0o755) == 0, mkdir(partial + "/checkpoints", 0o755) == 0 else {
+            throw FileWriteError(path: partial, reason: String(cString: strerror(errno)))
+        }
+        do {
+            try fill(RunFolder(created: partial))
+        } catch {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw error
+        }
         for attempt in 1...1000 {
             let candidate = parent + "/" + (attempt == 1 ? stamp : "\(stamp)-\(attempt)")
-            // mkdir fails when the folder exists, so two runs can never share one.
-            if mkdir(candidate, 0o755) == 0 {
-                guard mkdir(candidate + "/checkpoints", 0o755) == 0 else {
-                    throw FileWriteError(path: candidate + "/checkpoints", reason: String(cString: strerror(errno)))
-                }
+            if st_rename_noreplace(partial, candidate) == 0 {
                 AtomicFile.syncFolder(parent)
                 return RunFolder(created: candidate)
             }
-            if errno != EEXIST { throw FileWriteError(path: candidate, reason: String(cString: strerror(errno))) }
+            if errno != EEXIST && errno != ENOTEMPTY {
+                let reason = String(cString: strerror(errno))
+                try? FileManager.default.removeItem(atPath: partial)
+                throw FileWriteError(path: candidate, reason: reason)
+            }
         }
+        try? FileManager.default.removeItem(atPath: partial)
         throw FileWriteError(path: parent, reason: "too many runs started in the same second")
+    }
+
+    /// Creates `path` and any missing parents, reporting the system's reason for the first that fails.
+    static func makeFolders(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: current, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue else { throw FileWriteError(path: current, reason: "it is a file, not a folder") }
+                continue
+            }
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw FileWriteError(path: current, reason: String(cString: strerror(errno)))
+            }
+        }
     }
 
     /// `config.yaml`: the resolved experiment.

@@ -54,24 +54,29 @@ public enum TrainingRun {
         }
         let trainer = Trainer(experiment: experiment, dataset: dataset, threads: threads)
         console.write(trainer.model.summary(title: experiment.name) + "\n")
-        let run = try RunFolder.create(runsDir: runsDir, name: experiment.name)
-        try AtomicFile.write(configText, to: run.configPath)
         let history = History(metrics: experiment.train.metrics)
-        try AtomicFile.write(history.csv, to: run.historyPath)
+        let start = TrainingState(epoch: 0, iterations: 0, bestEpoch: 0, bestValLoss: .infinity)
+        // The folder appears with its config, an empty history and the initial weights as the last
+        // checkpoint, so that from its first instant it holds a checkpoint that loads.
+        let run = try RunFolder.create(runsDir: runsDir, name: experiment.name) { folder in
+            try AtomicFile.write(configText, to: folder.configPath)
+            try AtomicFile.write(history.csv, to: folder.historyPath)
+            let initial = TrainingSession(run: folder, experiment: experiment, configHash: configHash, trainer: trainer,
+                                          console: console, state: start, history: history, timingRows: [])
+            try AtomicFile.write(initial.checkpoint(historyRow: nil), to: folder.checkpointPath("last"))
+        }
         let session = TrainingSession(run: run, experiment: experiment, configHash: configHash, trainer: trainer, console: console,
-                                      state: TrainingState(epoch: 0, iterations: 0, bestEpoch: 0, bestValLoss: .infinity),
-                                      history: history, timingRows: [])
-        // The initial weights, so that the folder holds a checkpoint that loads from the first instant.
-        try AtomicFile.write(session.checkpoint(historyRow: nil), to: run.checkpointPath("last"))
+                                      state: start, history: history, timingRows: [])
         try session.runToCompletion(dataset: dataset)
         return run
     }
 
     private static func writeNaiveRun(_ experiment: Experiment, dataset: Dataset, configText: String, configHash: String,
                                       runsDir: String, console: Console) throws -> RunFolder {
-        let run = try RunFolder.create(runsDir: runsDir, name: experiment.name)
-        try AtomicFile.write(configText, to: run.configPath)
-        try AtomicFile.write(History(metrics: experiment.train.metrics).csv, to: run.historyPath)
+        let run = try RunFolder.create(runsDir: runsDir, name: experiment.name) { folder in
+            try AtomicFile.write(configText, to: folder.configPath)
+            try AtomicFile.write(History(metrics: experiment.train.metrics).csv, to: folder.historyPath)
+        }
         var summary = RunSummary(experiment: experiment, configHash: configHash, dataHash: dataset.fingerprint)
         let train = Trainer.naive(dataset: dataset, experiment: experiment, split: .train)
         summary.naiveValid = Trainer.naive(dataset: dataset, experiment: experiment, split: .valid)
