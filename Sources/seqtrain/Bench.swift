@@ -20,8 +20,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Epochs to time per config; the median is reported.")
     var epochs: Int = 5
 
-    @Option(help: "Threads (default: every core).")
-    var threads: Int = WorkerPool.availableCores
+    @OptionGroup var threading: ThreadOptions
 
     @Option(help: "Override every SimpleRNN's units (except 1-unit outputs), e.g. 128 for a larger model.")
     var units: Int?
@@ -37,7 +36,6 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         if let units, !(1...4096).contains(units) { throw ValidationError("--units must be between 1 and 4096") }
     }
 
@@ -45,7 +43,7 @@ struct Bench: ParsableCommand {
         try withErrorReporting {
             let files = configs.isEmpty ? Self.chapterConfigs : configs
             if single {
-                let result = try Benchmark.run(try experiment(files[0]), epochs: epochs, threads: threads)
+                let result = try Benchmark.run(try experiment(files[0]), epochs: epochs, threads: threading.threads)
                 print(Self.json(result, units: units).rendered(), terminator: "")
                 return
             }
@@ -57,7 +55,7 @@ struct Bench: ParsableCommand {
             if json {
                 print(JSONValue.object([("results", .array(results)), ("peers", .array(peers.map(\.json)))]).rendered(), terminator: "")
             } else {
-                print(Self.table(results, peers: peers, threads: threads, epochs: epochs))
+                print(Self.table(results, peers: peers, epochs: epochs))
             }
         }
     }
@@ -85,7 +83,7 @@ struct Bench: ParsableCommand {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0])
-        process.arguments = ["bench", "--single", file, "--epochs", "\(epochs)", "--threads", "\(threads)"]
+        process.arguments = ["bench", "--single", file, "--epochs", "\(epochs)", "--threads", "\(threading.threads)"]
             + (units.map { ["--units", "\($0)"] } ?? [])
         let output = Pipe()
         process.standardOutput = output
@@ -144,7 +142,7 @@ struct Bench: ParsableCommand {
         }
     }
 
-    static func table(_ results: [JSONValue], peers: [Peer], threads: Int, epochs: Int) -> String {
+    static func table(_ results: [JSONValue], peers: [Peer], epochs: Int) -> String {
         func field(_ value: JSONValue, _ key: String) -> JSONValue? {
             guard case .object(let pairs) = value else { return nil }
             return pairs.first { $0.0 == key }?.1

@@ -10,16 +10,11 @@ struct Resume: ParsableCommand {
     @Argument(help: "The run folder, e.g. runs/seq2seq/20261129T120000Z.")
     var runDir: String
 
-    @Option(help: "Threads to train with (default: every core). Results are identical whatever the count.")
-    var threads: Int = WorkerPool.availableCores
-
-    func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-    }
+    @OptionGroup var threading: ThreadOptions
 
     func run() throws {
         try withErrorReporting {
-            try TrainingRun.resume(try RunFolder(existing: runDir), threads: threads, console: .standardOutput)
+            try TrainingRun.resume(try RunFolder(existing: runDir), threads: threading.threads, console: .standardOutput)
         }
     }
 }
@@ -35,16 +30,11 @@ struct Verify: ParsableCommand {
     @Option(help: "Epochs to retrain (default: every epoch the run recorded).")
     var epochs: Int?
 
-    @Option(help: "Threads to train with (default: every core).")
-    var threads: Int = WorkerPool.availableCores
-
-    func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-    }
+    @OptionGroup var threading: ThreadOptions
 
     func run() throws {
         try withErrorReporting {
-            let result = try TrainingRun.verify(try RunFolder(existing: runDir), epochs: epochs, threads: threads)
+            let result = try TrainingRun.verify(try RunFolder(existing: runDir), epochs: epochs, threads: threading.threads)
             let also = result.checkpointsCompared.isEmpty ? "" : " and " + result.checkpointsCompared.joined(separator: ", ")
             if result.differences.isEmpty {
                 print("verified: epochs 1-\(result.epochs) of history.csv\(also) match bit for bit")

@@ -14,6 +14,16 @@ struct SeqTrainCommand: ParsableCommand {
     )
 }
 
+/// `--threads N`, shared by every command that trains.
+struct ThreadOptions: ParsableArguments {
+    @Option(help: "Threads to train with (default: every core). Results are identical whatever the count.")
+    var threads: Int = WorkerPool.availableCores
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+}
+
 /// Prints config errors compiler-style to standard error and exits with status 2.
 func reportConfigErrors(_ errors: ConfigErrors) -> ExitCode {
     for diagnostic in errors.diagnostics { printError(diagnostic.description) }

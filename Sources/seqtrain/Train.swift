@@ -12,17 +12,12 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("runs-dir"), help: "Where run folders go.")
     var runsDir: String = "runs"
 
-    @Option(help: "Threads to train with (default: every core). Results are identical whatever the count.")
-    var threads: Int = WorkerPool.availableCores
-
-    func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-    }
+    @OptionGroup var threading: ThreadOptions
 
     func run() throws {
         try withErrorReporting {
             let experiment = try ExperimentParser.load(path: config)
-            try TrainingRun.train(experiment, source: config, runsDir: runsDir, threads: threads, console: .standardOutput)
+            try TrainingRun.train(experiment, source: config, runsDir: runsDir, threads: threading.threads, console: .standardOutput)
         }
     }
 }
