@@ -107,6 +107,8 @@ final class TrainingSession {
             throw RunInterrupted(run: run, finishedEpochs: state.epoch, abandonedEpoch: stopped.epoch)
         } catch let error as NonFiniteLossError {
             throw RunFailed(run: run, reason: error, finishedEpochs: state.epoch)
+        } catch let error as FileWriteError {
+            throw RunWriteFailed(run: run, error: error, finishedEpochs: history.rows.count)
         }
         try writeSummary(dataset: dataset)
         console.write("Run saved to \(run.path)\n")
@@ -141,5 +143,19 @@ public struct RunFailed: Error, CustomStringConvertible {
         "the loss became \(reason.value) at epoch \(reason.epoch), batch \(reason.batch); training stopped. "
             + "\(run.path) keeps the checkpoint of epoch \(finishedEpochs). "
             + "Try a lower train.optimizer.learning_rate, or add clipnorm: 1.0 to train.optimizer."
+    }
+}
+
+/// A file of a run could not be written (a full disk, a folder made read-only); what was written stays.
+public struct RunWriteFailed: Error, CustomStringConvertible {
+    /// The run folder.
+    public var run: RunFolder
+    /// The write that failed.
+    public var error: FileWriteError
+    /// Epochs whose files were written.
+    public var finishedEpochs: Int
+    /// What a user should read.
+    public var description: String {
+        "\(error). \(run.path) keeps epochs 1-\(finishedEpochs); fix the cause and continue with: seqtrain resume \(run.path)"
     }
 }
