@@ -171,9 +171,51 @@ static inline __mmask16 mask16(long w) {
     return w <= 0 ? (__mmask16)0 : (w >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << w) - 1));
 }
 
+// 4 rows x 64 columns (16 accumulators): for wide outputs, half the loads per multiply-add.
+__attribute__((target("avx512f,fma")))
+static void gemm_avx512_wide(long m, long n, long k, const float *a, long ar, long ac, const float *b, float *c, int acc, long j0) {
+    long i = 0;
+    for (; i + 4 <= m; i += 4) {
+        __m512 cv[4][4];
+        for (int r = 0; r < 4; r++) {
+            float *cr = c + (i + r) * n + j0;
+            for (int v = 0; v < 4; v++) cv[r][v] = acc ? _mm512_loadu_ps(cr + 16 * v) : _mm512_setzero_ps();
+        }
+        for (long p = 0; p < k; p++) {
+            const float *bp = b + p * n + j0;
+            const __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
+            const __m512 b2 = _mm512_loadu_ps(bp + 32), b3 = _mm512_loadu_ps(bp + 48);
+            for (int r = 0; r < 4; r++) {
+                const __m512 s = _mm512_set1_ps(a[(i + r) * ar + p * ac]);
+                cv[r][0] = _mm512_fmadd_ps(s, b0, cv[r][0]);
+                cv[r][1] = _mm512_fmadd_ps(s, b1, cv[r][1]);
+                cv[r][2] = _mm512_fmadd_ps(s, b2, cv[r][2]);
+                cv[r][3] = _mm512_fmadd_ps(s, b3, cv[r][3]);
+            }
+        }
+        for (int r = 0; r < 4; r++) {
+            float *cr = c + (i + r) * n + j0;
+            for (int v = 0; v < 4; v++) _mm512_storeu_ps(cr + 16 * v, cv[r][v]);
+        }
+    }
+    for (; i < m; i++) {
+        float *cr = c + i * n + j0;
+        __m512 cv[4];
+        for (int v = 0; v < 4; v++) cv[v] = acc ? _mm512_loadu_ps(cr + 16 * v) : _mm512_setzero_ps();
+        for (long p = 0; p < k; p++) {
+            const float *bp = b + p * n + j0;
+            const __m512 s = _mm512_set1_ps(a[i * ar + p * ac]);
+            for (int v = 0; v < 4; v++) cv[v] = _mm512_fmadd_ps(s, _mm512_loadu_ps(bp + 16 * v), cv[v]);
+        }
+        for (int v = 0; v < 4; v++) _mm512_storeu_ps(cr + 16 * v, cv[v]);
+    }
+}
+
 __attribute__((target("avx512f,fma")))
 static void gemm_avx512(long m, long n, long k, const float *a, long ar, long ac, const float *b, float *c, int acc) {
-    for (long j0 = 0; j0 < n; j0 += 32) {
+    long wide = 0;
+    for (; wide + 64 <= n; wide += 64) gemm_avx512_wide(m, n, k, a, ar, ac, b, c, acc, wide);
+    for (long j0 = wide; j0 < n; j0 += 32) {
         const long w = n - j0;
         const __mmask16 m0 = mask16(w), m1 = mask16(w - 16);
         long i = 0;
@@ -284,14 +326,29 @@ int st_set_simd_level(int wanted) {
     return level;
 }
 
+// Long sums (weight gradients over every step and sample) run in chunks of K so that the panel of B
+// being read stays in L1 across row blocks. Each element still sums over p in order: between chunks
+// its partial sum just goes through memory, which changes no bit.
+#define K_CHUNK 96
+
 void st_gemm(long m, long n, long k, const float *a, long a_row, long a_col, const float *b, float *c, int accumulate) {
     if (m <= 0 || n <= 0) return;
-    switch (st_simd_level()) {
+    if (k <= 0) {
+        if (!accumulate) memset(c, 0, (size_t)(m * n) * sizeof(float));
+        return;
+    }
+    const int level = st_simd_level();
+    for (long p0 = 0; p0 < k; p0 += K_CHUNK) {
+        const long kc = k - p0 < K_CHUNK ? k - p0 : K_CHUNK;
+        const float *ap = a + p0 * a_col, *bp = b + p0 * n;
+        const int acc = p0 == 0 ? accumulate : 1;
+        switch (level) {
 #if defined(__x86_64__)
-    case 2: gemm_avx512(m, n, k, a, a_row, a_col, b, c, accumulate); return;
-    case 1: gemm_avx2(m, n, k, a, a_row, a_col, b, c, accumulate); return;
+        case 2: gemm_avx512(m, n, kc, ap, a_row, a_col, bp, c, acc); break;
+        case 1: gemm_avx2(m, n, kc, ap, a_row, a_col, bp, c, acc); break;
 #endif
-    default: gemm_scalar(m, n, k, a, a_row, a_col, b, c, accumulate); return;
+        default: gemm_scalar(m, n, kc, ap, a_row, a_col, bp, c, acc); break;
+        }
     }
 }
 
