@@ -22,6 +22,8 @@ struct Bench: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
+    @OptionGroup var overrides: OverrideOptions
+
     @Option(help: "Override every SimpleRNN's units (except 1-unit outputs), e.g. 128 for a larger model.")
     var units: Int?
 
@@ -62,7 +64,7 @@ struct Bench: ParsableCommand {
 
     /// Parses a config, applying `--units`; naive models have nothing to time.
     func experiment(_ file: String) throws -> Experiment {
-        var experiment = try ExperimentParser.load(path: file)
+        var experiment = try ExperimentParser.load(path: file, overrides: try overrides.parsed())
         guard case .layers(var layers) = experiment.model else {
             throw ValidationError("\(file): a naive model trains nothing, so there is nothing to time")
         }
@@ -84,7 +86,7 @@ struct Bench: ParsableCommand {
         process.executableURL = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0])
         process.arguments = ["bench", "--single", file, "--epochs", "\(epochs)", "--threads", "\(threading.threads)"]
-            + (units.map { ["--units", "\($0)"] } ?? [])
+            + (units.map { ["--units", "\($0)"] } ?? []) + overrides.values.flatMap { ["--set", $0] }
         let output = Pipe()
         process.standardOutput = output
         try process.run()

@@ -24,6 +24,16 @@ struct ThreadOptions: ParsableArguments {
     }
 }
 
+/// `--set PATH=VALUE`, shared by every command that reads an experiment file.
+struct OverrideOptions: ParsableArguments {
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a config value, e.g. --set train.optimizer.learning_rate=0.005 "
+        + "or --set model.1.units=32 (repeatable).", valueName: "path=value"))
+    var values: [String] = []
+
+    /// The parsed overrides (errors are config errors, exit status 2).
+    func parsed() throws -> [Override] { try values.map(Override.init) }
+}
+
 /// Prints config errors compiler-style to standard error and exits with status 2.
 func reportConfigErrors(_ errors: ConfigErrors) -> ExitCode {
     for diagnostic in errors.diagnostics { printError(diagnostic.description) }

@@ -14,10 +14,14 @@ struct Train: ParsableCommand {
 
     @OptionGroup var threading: ThreadOptions
 
+    @OptionGroup var overrides: OverrideOptions
+
     func run() throws {
         try withErrorReporting {
-            let experiment = try ExperimentParser.load(path: config)
-            try TrainingRun.train(experiment, source: config, runsDir: runsDir, threads: threading.threads, console: .standardOutput)
+            let overrides = try overrides.parsed()
+            let experiment = try ExperimentParser.load(path: config, overrides: overrides)
+            try TrainingRun.train(experiment, source: config, overrides: overrides, runsDir: runsDir, threads: threading.threads,
+                                  console: .standardOutput)
         }
     }
 }
@@ -29,9 +33,11 @@ struct Check: ParsableCommand {
     @Argument(help: "The experiment file.")
     var config: String
 
+    @OptionGroup var overrides: OverrideOptions
+
     func run() throws {
         try withErrorReporting {
-            let experiment = try ExperimentParser.load(path: config)
+            let experiment = try ExperimentParser.load(path: config, overrides: try overrides.parsed())
             let data = experiment.data
             print("\(config): ok")
             print("data: \(data.source.seriesCount) series of \(data.window) steps, target \(data.target.rawValue) "

@@ -11,7 +11,7 @@ public enum ExperimentParser {
     /// Reads and parses the experiment file at `path`.
     ///
     /// - Throws: `ConfigErrors` listing every problem, each with file, line and column.
-    public static func load(path: String) throws -> Experiment {
+    public static func load(path: String, overrides: [Override] = []) throws -> Experiment {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ConfigErrors([Diagnostic(file: path, position: nil, message: "no such file",
@@ -34,12 +34,14 @@ public enum ExperimentParser {
             throw ConfigErrors([Diagnostic(file: path, position: nil, message: "is not valid UTF-8 text")])
         }
         let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        return try parse(yaml: text, file: path, defaultName: stem)
+        return try parse(yaml: text, file: path, defaultName: stem, overrides: overrides)
     }
 
     /// Parses experiment YAML text; `file` is used in messages, `defaultName` when `name:` is absent.
-    public static func parse(yaml: String, file: String, defaultName: String = "experiment") throws -> Experiment {
-        let root: Node
+    /// Parses experiment YAML text with `--set` overrides applied; `file` is used in messages,
+    /// `defaultName` when `name:` is absent.
+    public static func parse(yaml: String, file: String, defaultName: String = "experiment", overrides: [Override]) throws -> Experiment {
+        var root: Node
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
                 throw ConfigErrors([Diagnostic(file: file, position: nil, message: "the file is empty",
@@ -49,12 +51,19 @@ public enum ExperimentParser {
         } catch let error as YamlError {
             throw ConfigErrors([diagnostic(for: error, file: file)])
         }
+        let fileLines = yaml.split(separator: "\n", omittingEmptySubsequences: false).count
+        root = try Override.apply(overrides, to: root, fileLines: fileLines)
         var reader = NodeReader(file: file)
         let experiment = parseRoot(root, defaultName: defaultName, reader: &reader)
         if !reader.diagnostics.isEmpty || experiment == nil {
-            throw ConfigErrors(reader.diagnostics.sorted(by: isBefore))
+            throw ConfigErrors(attribute(reader.diagnostics.sorted(by: isBefore), fileLines: fileLines, overrides: overrides))
         }
         return experiment!
+    }
+
+    /// Parses experiment YAML text; `file` is used in messages, `defaultName` when `name:` is absent.
+    public static func parse(yaml: String, file: String, defaultName: String = "experiment") throws -> Experiment {
+        try parse(yaml: yaml, file: file, defaultName: defaultName, overrides: [])
     }
 
     private static func isBefore(_ a: Diagnostic, _ b: Diagnostic) -> Bool {

@@ -33,21 +33,22 @@ public struct RunStateError: Error, CustomStringConvertible {
 /// Trains an experiment into a new run folder, resumes, verifies or evaluates a run.
 public enum TrainingRun {
     /// The resolved config text and its hash (the hash ignores the comment header).
-    public static func resolvedConfig(_ experiment: Experiment, source: String?) -> (text: String, hash: String) {
+    public static func resolvedConfig(_ experiment: Experiment, source: String?, overrides: [Override] = []) -> (text: String, hash: String) {
         let body = ExperimentWriter.yaml(experiment)
         let hash = Fingerprint.hex(Fingerprint.fnv1a(body.utf8))
         var header = ["Resolved by seqtrain \(SeqTrainVersion.current): every default is written out."]
         if let source { header.append("Source: \(source)") }
+        header += overrides.map { "Override: --set \($0.argument)" }
         return (ExperimentWriter.yaml(experiment, header: header), hash)
     }
 
     /// Trains `experiment` with `threads` threads into a new folder under `runsDir`; returns it. The
     /// thread count changes only the speed, never a number.
     @discardableResult
-    public static func train(_ experiment: Experiment, source: String?, runsDir: String, threads: Int = 1,
-                             console: Console) throws -> RunFolder {
+    public static func train(_ experiment: Experiment, source: String?, overrides: [Override] = [], runsDir: String,
+                             threads: Int = 1, console: Console) throws -> RunFolder {
         let dataset = Dataset(config: experiment.data, seed: experiment.seed)
-        let (configText, configHash) = resolvedConfig(experiment, source: source)
+        let (configText, configHash) = resolvedConfig(experiment, source: source, overrides: overrides)
         guard experiment.model != .naive else {
             return try writeNaiveRun(experiment, dataset: dataset, configText: configText, configHash: configHash,
                                      runsDir: runsDir, console: console)
