@@ -28,6 +28,9 @@ public struct Console {
 public struct RunStateError: Error, CustomStringConvertible {
     /// What is wrong.
     public var description: String
+
+    /// Creates the error.
+    public init(description: String) { self.description = description }
 }
 
 /// Trains an experiment into a new run folder, resumes, verifies or evaluates a run.

@@ -106,7 +106,9 @@ final class TrainingSession {
         } catch let stopped as TrainingStopped {
             throw RunInterrupted(run: run, finishedEpochs: state.epoch, abandonedEpoch: stopped.epoch)
         } catch let error as NonFiniteLossError {
-            throw RunFailed(run: run, reason: error, finishedEpochs: state.epoch)
+            let failure = RunFailed(run: run, reason: error, finishedEpochs: state.epoch)
+            try? AtomicFile.write(failure.description + "\n", to: run.path + "/failed.txt")
+            throw failure
         } catch let error as FileWriteError {
             throw RunWriteFailed(run: run, error: error, finishedEpochs: history.rows.count)
         }
