@@ -202,11 +202,9 @@ extension ExperimentParser {
             (fields, nameNode) = ([], node)
         } else {
             guard let entries = reader.mapping(node, "train.optimizer") else { return nil }
-            guard let entry = entries.first(where: { $0.key == "name" }) else {
-                reader.error(node, "train.optimizer needs a name", suggestion: "write optimizer: {name: adam, learning_rate: 0.001}")
-                return nil
-            }
-            (fields, nameNode) = (entries.filter { !["name", "clipnorm", "clipvalue"].contains($0.key) }, entry.value)
+            // Without a name the optimizer is the default one, Adam (as when optimizer: is absent).
+            let named = entries.first(where: { $0.key == "name" })?.value ?? Node("adam")
+            (fields, nameNode) = (entries.filter { !["name", "clipnorm", "clipvalue"].contains($0.key) }, named)
         }
         guard let name = reader.scalarText(nameNode, "train.optimizer.name", expected: "adam, sgd or rmsprop") else { return nil }
         let positive = { (v: Double) in v > 0 }

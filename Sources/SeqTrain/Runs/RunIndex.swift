@@ -36,7 +36,7 @@ public struct RunRecord: Equatable {
 
 /// Finds and reads run folders.
 public enum RunIndex {
-    /// Every run folder at `folder` or below it (a run folder holds `config.yaml`), at most 3 levels down.
+    /// Every run folder at `folder` or below it (a run folder holds `config.yaml`), at most 5 levels down.
     public static func scan(_ folder: String) -> [RunRecord] {
         var records: [RunRecord] = []
         func visit(_ path: String, depth: Int) {
@@ -44,7 +44,7 @@ public enum RunIndex {
                 if let record = read(path) { records.append(record) }
                 return
             }
-            guard depth < 3, let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
+            guard depth < 5, let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
             for name in names.sorted() where !name.hasPrefix(".") {
                 var isDirectory: ObjCBool = false
                 if FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &isDirectory), isDirectory.boolValue {

@@ -1,0 +1,84 @@
+import Foundation
+
+/// A grid of overrides: the cartesian product of `--grid PATH=v1,v2,…` axes, one run per point.
+public struct SweepGrid: Equatable {
+    /// One axis: a config path and the values it takes.
+    public struct Axis: Equatable {
+        /// The dotted path, e.g. `train.optimizer.learning_rate`.
+        public var path: String
+        /// The values, as YAML text.
+        public var values: [String]
+    }
+
+    /// The axes, the first varying slowest.
+    public var axes: [Axis]
+
+    /// Parses `PATH=v1,v2,…` arguments (commas inside brackets or braces do not split).
+    public init(arguments: [String]) throws {
+        axes = try arguments.map { argument in
+            guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex else {
+                throw ConfigErrors([Diagnostic(file: "--grid \(argument)", position: nil, message: "expected PATH=VALUE,VALUE,…",
+                                               suggestion: "e.g. --grid train.optimizer.learning_rate=0.001,0.005,0.01")])
+            }
+            var values: [String] = [], current = "", depth = 0
+            for character in argument[argument.index(after: equals)...] {
+                if "[{".contains(character) { depth += 1 }
+                if "]}".contains(character) { depth -= 1 }
+                if character == ",", depth == 0 {
+                    values.append(current.trimmingCharacters(in: .whitespaces))
+                    current = ""
+                } else {
+                    current.append(character)
+                }
+            }
+            values.append(current.trimmingCharacters(in: .whitespaces))
+            guard !values.contains(where: \.isEmpty) else {
+                throw ConfigErrors([Diagnostic(file: "--grid \(argument)", position: nil, message: "a value is empty")])
+            }
+            return Axis(path: String(argument[..<equals]), values: values)
+        }
+    }
+
+    /// Every point: one value per axis, the first axis varying slowest.
+    public var points: [[String]] {
+        axes.reduce([[]]) { partial, axis in partial.flatMap { prefix in axis.values.map { prefix + [$0] } } }
+    }
+
+    /// The overrides of a point.
+    public func overrides(_ point: [String]) throws -> [Override] {
+        try zip(axes, point).map { try Override("\($0.path)=\($1)") }
+    }
+
+    /// A folder name for a point: `03-learning_rate-0.005-units-20` (index, then last path part and value).
+    public func label(_ index: Int, _ point: [String]) -> String {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        let parts = zip(axes, point).map { axis, value in
+            "\(axis.path.split(separator: ".").last ?? "")-\(value)"
+        }
+        let text = String(format: "%02d-", index) + parts.joined(separator: "-")
+        return String(text.map { allowed.contains($0) ? $0 : "_" }.prefix(100))
+    }
+}
+
+/// The row of `sweep.csv` for one run of a sweep.
+public enum SweepTable {
+    /// `sweep.csv`: the swept values, the run folder, status, best val_loss and its epoch, test loss, seconds.
+    public static func csv(grid: SweepGrid, runs: [(point: [String], record: RunRecord?)]) -> String {
+        var lines = [(grid.axes.map(\.path) + ["run", "status", "best_val_loss", "best_epoch", "test_loss", "seconds"]).joined(separator: ",")]
+        for (point, record) in runs {
+            var cells = point.map { $0.contains(",") ? "\"\($0)\"" : $0 }
+            guard let record else {
+                lines.append((cells + ["", "missing", "", "", "", ""]).joined(separator: ","))
+                continue
+            }
+            let summary = (try? Data(contentsOf: URL(fileURLWithPath: record.path + "/summary.json")))
+                .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+            let test = ((summary?["test"] as? [String: Any])?["loss"] as? NSNumber).map { "\(Float($0.doubleValue))" } ?? ""
+            let seconds = (summary?["seconds"] as? NSNumber).map { "\($0.doubleValue)" } ?? ""
+            cells += [record.path, record.status.rawValue, record.best.map { "\($0.valLoss)" } ?? "", record.best.map { "\($0.epoch)" } ?? "",
+                      test, seconds]
+            lines.append(cells.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import SeqTrain
+import XCTest
+
+/// `seqtrain sweep`: the grid, its run folders, sweep.csv, and reruns that skip finished runs.
+final class SweepTests: XCTestCase {
+    func testGridPointsAndLabels() throws {
+        let grid = try SweepGrid(arguments: ["train.optimizer.learning_rate=0.001,0.01", "model.0.units=10, 20,30",
+                                             "train.optimizer={name: sgd, momentum: 0.9},adam"])
+        XCTAssertEqual(grid.axes.map(\.values), [["0.001", "0.01"], ["10", "20", "30"], ["{name: sgd, momentum: 0.9}", "adam"]])
+        XCTAssertEqual(grid.points.count, 12)
+        XCTAssertEqual(grid.points[0], ["0.001", "10", "{name: sgd, momentum: 0.9}"])
+        XCTAssertEqual(grid.points[1], ["0.001", "10", "adam"], "the last axis varies fastest")
+        XCTAssertEqual(grid.label(3, grid.points[3]), "03-learning_rate-0.001-units-20-optimizer-adam")
+        XCTAssertEqual(grid.label(0, grid.points[0]), "00-learning_rate-0.001-units-10-optimizer-_name__sgd__momentum__0.9_")
+        XCTAssertEqual(try grid.overrides(grid.points[0]).map(\.argument),
+                       ["train.optimizer.learning_rate=0.001", "model.0.units=10", "train.optimizer={name: sgd, momentum: 0.9}"])
+        XCTAssertThrowsError(try SweepGrid(arguments: ["=1,2"]))
+        XCTAssertThrowsError(try SweepGrid(arguments: ["train.epochs=1,,2"]))
+    }
+
+    func testSweepRunsEveryPointAndRerunsOnlyWhatIsUnfinished() throws {
+        let folder = try temporaryFolder(self)
+        try """
+            name: sw
+            data: {source: {generator: sine, series: 300}, window: 8, split: {train: 200, valid: 50, test: 50}}
+            model:
+              - SimpleRNN: {units: 3}
+              - Dense: {units: 1}
+            train: {epochs: 2}
+            """.write(toFile: folder + "/sw.yaml", atomically: true, encoding: .utf8)
+        let arguments = ["sweep", "sw.yaml", "--grid", "train.optimizer.learning_rate=0.001,0.01", "--grid", "model.0.units=2,4", "--parallel", "2"]
+        let first = try runSeqtrain(arguments, in: folder)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stdout.contains("[4/4]"), first.stdout)
+        let sweeps = try FileManager.default.contentsOfDirectory(atPath: folder + "/runs/sw").filter { $0.hasPrefix("sweep-") }
+        XCTAssertEqual(sweeps.count, 1)
+        let sweep = folder + "/runs/sw/" + sweeps[0]
+        let csv = try String(contentsOfFile: sweep + "/sweep.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv[0], "train.optimizer.learning_rate,model.0.units,run,status,best_val_loss,best_epoch,test_loss,seconds")
+        XCTAssertEqual(csv.count, 5)
+        XCTAssertTrue(csv.dropFirst().allSatisfy { $0.contains(",finished,") }, csv.joined(separator: "\n"))
+        let runs = RunIndex.scan(sweep)
+        XCTAssertEqual(runs.count, 4)
+        let config = try String(contentsOfFile: runs[1].path + "/config.yaml", encoding: .utf8)
+        XCTAssertTrue(config.contains("# Override: --set train.optimizer.learning_rate=0.001"), config)
+        XCTAssertTrue(config.contains("SimpleRNN: {units: 4,"), config)
+
+        // Rerun after one run lost its last epoch: only that one trains again, in its own folder.
+        let cut = runs[2]
+        try FileManager.default.removeItem(atPath: cut.path + "/summary.json")
+        let second = try runSeqtrain(arguments, in: folder)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stdout.contains("3 finished runs kept"), second.stdout)
+        XCTAssertTrue(second.stdout.contains("[4/4] 02-"), second.stdout)
+        XCTAssertEqual(RunIndex.scan(sweep).count, 4, "no new run folder")
+        XCTAssertEqual(RunIndex.read(cut.path)?.status, .finished)
+
+        let bad = try runSeqtrain(["sweep", "sw.yaml", "--grid", "model.0.units=2,0"], in: folder)
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("--set model.0.units=0: error: model.0.units must be between 1 and 4096"), bad.stderr)
+    }
+}
