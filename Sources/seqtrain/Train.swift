@@ -66,9 +66,27 @@ struct Eval: ParsableCommand {
     @Option(help: "Which checkpoint: best or last.")
     var checkpoint: CheckpointChoice = .best
 
+    @Option(help: "Forecast this many steps ahead on the validation split and report the error per step (the chapter's methods 1-3).")
+    var steps: Int?
+
+    func validate() throws {
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
+        if steps != nil, split != .valid { throw ValidationError("--steps evaluates on the validation split") }
+    }
+
     func run() throws {
         try withErrorReporting {
             let run = try RunFolder(existing: runDir)
+            if let steps {
+                let result = try TrainingRun.evaluateSteps(run: run, steps: steps, checkpoint: checkpoint.rawValue)
+                print("valid, \(steps) step\(steps == 1 ? "" : "s") ahead (\(result.method), \(checkpoint.rawValue) checkpoint):")
+                print("step  mse         naive mse")
+                for (k, (mse, naive)) in zip(result.perStep, result.naivePerStep).enumerated() {
+                    print("\(String(k + 1).padding(toLength: 4, withPad: " ", startingAt: 0))  \(String(format: "%.6f", mse))    \(String(format: "%.6f", naive))")
+                }
+                print("all   \(String(format: "%.6f", result.overall))    \(String(format: "%.6f", result.naiveOverall))")
+                return
+            }
             let (experiment, evaluation) = try TrainingRun.evaluate(run: run, split: split.split, checkpoint: checkpoint.rawValue)
             var line = "\(split.rawValue) (\(experiment.model == .naive ? "naive" : checkpoint.rawValue + " checkpoint")): "
                 + "loss: \(ProgressLine.figure(evaluation.loss))"

@@ -134,7 +134,7 @@ final class ConfigTests: XCTestCase {
         }
         XCTAssertThrowsError(try ExperimentParser.load(path: folder)) { XCTAssertTrue("\($0)".contains("is a directory"), "\($0)") }
         let binary = folder + "/binary.yaml"
-        FileManager.default.createFile(atPath: binary, contents: Data([0x6d, 0x6f, 0xff, 0xfe, 0x00]))
+        XCTAssertTrue(FileManager.default.createFile(atPath: binary, contents: Data([0x6d, 0x6f, 0xff, 0xfe, 0x00])))
         XCTAssertThrowsError(try ExperimentParser.load(path: binary)) { XCTAssertTrue("\($0)".contains("not valid UTF-8"), "\($0)") }
     }
 }

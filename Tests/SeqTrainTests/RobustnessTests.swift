@@ -89,7 +89,7 @@ final class RobustnessTests: XCTestCase {
         } else {
             try FileManager.default.copyItem(atPath: full.checkpointPath("best"), toPath: broken.checkpointPath("best"))
         }
-        FileManager.default.createFile(atPath: broken.path + "/.history.csv.tmp-12345", contents: Data("partial".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: broken.path + "/.history.csv.tmp-12345", contents: Data("partial".utf8)))
         try TrainingRun.resume(broken, console: .silent)
         XCTAssertEqual(try String(contentsOfFile: broken.historyPath, encoding: .utf8), history)
         XCTAssertEqual(FileManager.default.contents(atPath: broken.checkpointPath("best")), FileManager.default.contents(atPath: full.checkpointPath("best")))
@@ -118,7 +118,7 @@ final class RobustnessTests: XCTestCase {
 
     func testUnwritableRunsFolderIsAClearError() throws {
         let folder = try temporaryFolder(self)
-        FileManager.default.createFile(atPath: folder + "/file", contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: folder + "/file", contents: Data()))
         XCTAssertThrowsError(try TrainingRun.train(try experiment(), source: nil, runsDir: folder + "/file/runs", console: .silent)) {
             XCTAssertEqual("\($0)", "cannot write \(folder)/file: it is a file, not a folder")
         }

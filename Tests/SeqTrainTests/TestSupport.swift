@@ -75,8 +75,8 @@ func startSeqtrain(_ arguments: [String], in folder: String, log: String) throws
     process.executableURL = seqtrainExecutable
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: folder)
-    FileManager.default.createFile(atPath: folder + "/\(log).out", contents: nil)
-    FileManager.default.createFile(atPath: folder + "/\(log).err", contents: nil)
+    XCTAssertTrue(FileManager.default.createFile(atPath: folder + "/\(log).out", contents: nil))
+    XCTAssertTrue(FileManager.default.createFile(atPath: folder + "/\(log).err", contents: nil))
     process.standardOutput = FileHandle(forWritingAtPath: folder + "/\(log).out")
     process.standardError = FileHandle(forWritingAtPath: folder + "/\(log).err")
     try process.run()
