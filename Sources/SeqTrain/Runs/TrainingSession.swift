@@ -87,11 +87,14 @@ final class TrainingSession {
             let weights = trainer.model.parameters.array
             try Checkpoint.restore(try run.loadCheckpoint("best"), into: trainer.model)
             summary.test = trainer.evaluate(.test)
+            try AtomicFile.write(try RunPlots.forecast(model: trainer.model, experiment: experiment, dataset: trainer.dataset),
+                                 to: run.path + "/forecast.svg")
             trainer.model.parameters.assign(weights)
         }
         summary.epochSeconds = timingRows.compactMap { Double($0.split(separator: ",").last ?? "") }
         summary.seconds = summary.epochSeconds.reduce(0, +)
         try AtomicFile.write(summary.json.rendered(), to: run.summaryPath)
+        try AtomicFile.write(RunPlots.curves(history, title: experiment.name), to: run.path + "/curves.svg")
         if let best = summary.best, let naive = summary.naiveValid {
             console.write("Best epoch \(best.epoch): val_loss \(ProgressLine.figure(best.valid.loss)) (naive \(ProgressLine.figure(naive.loss)))\n")
         }

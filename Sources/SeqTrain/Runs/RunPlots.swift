@@ -1,0 +1,71 @@
+import Foundation
+
+/// The pictures of a run: its learning curves and a few validation forecasts.
+public enum RunPlots {
+    /// Log scale when every value is positive and they span more than a factor of 10.
+    static func wantsLog(_ values: [Double]) -> Bool {
+        guard let low = values.min(), let high = values.max(), low > 0 else { return false }
+        return high / low > 10
+    }
+
+    /// `curves.svg`: the loss and every metric per epoch, training solid and validation dashed.
+    public static func curves(_ history: History, title: String, logScale: Bool? = nil) -> String {
+        let names = history.header.dropFirst().filter { !$0.hasPrefix("val_") }
+        var series: [LineChart.Series] = []
+        for (color, name) in names.enumerated() {
+            for (column, dashed) in [(name, false), ("val_" + name, true)] {
+                guard let index = history.header.firstIndex(of: column) else { continue }
+                let points = history.rows.compactMap { row in Double(row[index]).map { (x: Double(row[0]) ?? 0, y: $0) } }
+                series.append(LineChart.Series(name: column, points: points, dashed: dashed, color: color))
+            }
+        }
+        let log = logScale ?? wantsLog(series.flatMap { $0.points.map(\.y) })
+        return LineChart(title: title, xLabel: "epoch", yLabel: "loss and metrics", logScale: log, series: series).svg()
+    }
+
+    /// `forecast.svg`: a few validation series, their input window, the true next values and the
+    /// model's forecast of them (as in the chapter's figures).
+    public static func forecast(model: Sequential, experiment: Experiment, dataset: Dataset, count: Int = 3) throws -> String {
+        let data = experiment.data
+        let rows = Array(dataset.indices(of: .valid).prefix(count))
+        let steps = data.target == .next ? 1 : data.horizon
+        let S = data.stepsPerSeries, T = data.window
+        var windows: [Float] = []
+        for row in rows { windows += dataset.series[(row * S)..<(row * S + T)] }
+        let forecast = try Forecaster(model: model, data: data).forecast(windows: windows, count: rows.count, steps: steps)
+        var series: [LineChart.Series] = []
+        for (k, row) in rows.enumerated() {
+            let input = (0..<T).map { (x: Double($0), y: Double(dataset.series[row * S + $0])) }
+            let truth = (0..<steps).map { (x: Double(T + $0), y: Double(dataset.series[row * S + T + $0])) }
+            let predicted = (0..<steps).map { (x: Double(T + $0), y: Double(forecast[k * steps + $0])) }
+            series.append(LineChart.Series(name: "series \(k + 1): input", points: input, color: k))
+            series.append(LineChart.Series(name: "series \(k + 1): truth", points: truth, markers: true, color: k + 3))
+            series.append(LineChart.Series(name: "series \(k + 1): forecast", points: predicted, dashed: true, markers: true, color: k))
+        }
+        let title = "\(experiment.name): \(steps) step\(steps == 1 ? "" : "s") ahead on validation series"
+        return LineChart(title: title, xLabel: "time step", yLabel: "value", series: series).svg()
+    }
+
+    /// Several runs' curves of one history column, overlaid (`seqtrain plot`).
+    public static func overlay(_ runs: [RunFolder], metric: String, logScale: Bool?) throws -> String {
+        var series: [LineChart.Series] = []
+        for (index, run) in runs.enumerated() {
+            let lines = try String(contentsOfFile: run.historyPath, encoding: .utf8).split(separator: "\n").map(String.init)
+            let header = lines.first?.split(separator: ",").map(String.init) ?? []
+            guard let column = header.firstIndex(of: metric) else {
+                throw RunStateError(description: "\(run.historyPath) has no column '\(metric)' (" + Suggest.hint(for: metric, in: Array(header.dropFirst())) + ")")
+            }
+            let points = lines.dropFirst().compactMap { line -> (x: Double, y: Double)? in
+                let cells = line.split(separator: ",")
+                guard cells.count > column, let x = Double(cells[0]), let y = Double(cells[column]) else { return nil }
+                return (x, y)
+            }
+            let url = URL(fileURLWithPath: run.path)
+            let label = url.deletingLastPathComponent().lastPathComponent + "/" + url.lastPathComponent
+            series.append(LineChart.Series(name: label, points: points, color: index))
+        }
+        let log = logScale ?? wantsLog(series.flatMap { $0.points.map(\.y) })
+        return LineChart(title: "\(metric) of \(runs.count) run\(runs.count == 1 ? "" : "s")", xLabel: "epoch", yLabel: metric,
+                         logScale: log, series: series).svg()
+    }
+}
