@@ -29,12 +29,6 @@ public struct RunComparison {
     /// Each run's lowest value of the metric and its epoch (nil for an empty history).
     public let best: [(epoch: Int, value: Float)?]
 
-    /// Why runs cannot be compared.
-    public struct ComparisonError: Error, CustomStringConvertible {
-        /// What is wrong.
-        public var description: String
-    }
-
     /// Reads the runs' configs and histories and compares `metric` (default `val_loss`).
     public init(runs: [RunFolder], metric: String = "val_loss") throws {
         self.runs = runs.map(\.path)
@@ -44,21 +38,12 @@ public struct RunComparison {
         for run in runs {
             let text = try String(contentsOfFile: run.configPath, encoding: .utf8)
             guard let node = try? Yams.compose(yaml: text) else {
-                throw ComparisonError(description: "\(run.configPath) is not valid YAML")
+                throw RunStateError(description: "\(run.configPath) is not valid YAML")
             }
             var values: [String: String] = [:]
             Self.flatten(node, prefix: "", into: &values)
             flattened.append(values)
-            let lines = try String(contentsOfFile: run.historyPath, encoding: .utf8).split(separator: "\n").map(String.init)
-            let header = lines.first?.split(separator: ",").map(String.init) ?? []
-            guard let column = header.firstIndex(of: metric) else {
-                throw ComparisonError(description: "\(run.historyPath) has no column '\(metric)' ("
-                    + Suggest.hint(for: metric, in: Array(header.dropFirst())) + ")")
-            }
-            columns.append(lines.dropFirst().compactMap { line in
-                let cells = line.split(separator: ",")
-                return cells.count > column ? Float(cells[column]) : nil
-            })
+            columns.append(try run.historyColumn(metric))
         }
         let keys = Set(flattened.flatMap(\.keys)).sorted()
         configDifferences = keys.compactMap { key in

@@ -85,6 +85,19 @@ public struct RunFolder {
     /// A checkpoint by name (`last` or `best`).
     public func checkpointPath(_ which: String) -> String { path + "/checkpoints/\(which).safetensors" }
 
+    /// One column of `history.csv` (e.g. `val_loss`), one value per finished epoch from epoch 1.
+    public func historyColumn(_ name: String) throws -> [Float] {
+        let lines = try String(contentsOfFile: historyPath, encoding: .utf8).split(separator: "\n")
+        let header = lines.first?.split(separator: ",").map(String.init) ?? []
+        guard let column = header.firstIndex(of: name) else {
+            throw RunStateError(description: "\(historyPath) has no column '\(name)' (" + Suggest.hint(for: name, in: Array(header.dropFirst())) + ")")
+        }
+        return lines.dropFirst().compactMap { line in
+            let cells = line.split(separator: ",")
+            return cells.count > column ? Float(cells[column]) : nil
+        }
+    }
+
     /// Removes temporary files a killed process may have left (`.<name>.tmp-<pid>`).
     public func removeStaleTemporaryFiles() {
         for folder in [path, path + "/checkpoints"] {

@@ -50,16 +50,7 @@ public enum RunPlots {
     public static func overlay(_ runs: [RunFolder], metric: String, logScale: Bool?) throws -> String {
         var series: [LineChart.Series] = []
         for (index, run) in runs.enumerated() {
-            let lines = try String(contentsOfFile: run.historyPath, encoding: .utf8).split(separator: "\n").map(String.init)
-            let header = lines.first?.split(separator: ",").map(String.init) ?? []
-            guard let column = header.firstIndex(of: metric) else {
-                throw RunStateError(description: "\(run.historyPath) has no column '\(metric)' (" + Suggest.hint(for: metric, in: Array(header.dropFirst())) + ")")
-            }
-            let points = lines.dropFirst().compactMap { line -> (x: Double, y: Double)? in
-                let cells = line.split(separator: ",")
-                guard cells.count > column, let x = Double(cells[0]), let y = Double(cells[column]) else { return nil }
-                return (x, y)
-            }
+            let points = try run.historyColumn(metric).enumerated().map { (x: Double($0.offset + 1), y: Double($0.element)) }
             let url = URL(fileURLWithPath: run.path)
             let label = url.deletingLastPathComponent().lastPathComponent + "/" + url.lastPathComponent
             series.append(LineChart.Series(name: label, points: points, color: index))
