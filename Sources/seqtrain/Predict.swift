@@ -29,16 +29,13 @@ struct Predict: ParsableCommand {
     func run() throws {
         try withErrorReporting {
             let run = try RunFolder(existing: runDir)
-            let experiment = try ExperimentParser.load(path: run.configPath)
-            guard case .layers = experiment.model else { throw RunStateError(description: "a naive run has no model to forecast with") }
+            let (experiment, model) = try TrainingRun.trainedModel(run, checkpoint: checkpoint.rawValue)
             let values = try SeriesFile.read(input)
             let window = experiment.data.window
             guard values.count >= window else {
                 throw RunStateError(description: "\(input) has \(values.count) values; the model reads windows of \(window)")
             }
-            let trainer = Trainer(experiment: experiment, dataset: Dataset(config: experiment.data, seed: experiment.seed))
-            try Checkpoint.restore(try run.loadCheckpoint(checkpoint.rawValue), into: trainer.model)
-            let forecaster = Forecaster(model: trainer.model, data: experiment.data)
+            let forecaster = Forecaster(model: model, data: experiment.data)
             let count = steps ?? experiment.data.horizon
             let forecast = try forecaster.forecast(windows: Array(values.suffix(window)), count: 1, steps: count)
             let csv = "step,forecast\n" + forecast.enumerated().map { "\($0 + 1),\($1)" }.joined(separator: "\n") + "\n"

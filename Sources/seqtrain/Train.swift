@@ -46,7 +46,7 @@ struct Check: ParsableCommand {
             case .naive:
                 print("model: naive (repeat the last input value; nothing to train)")
             case .layers(let layers):
-                let model = Sequential(layers, inputShape: .sequence(steps: data.window, features: 1), maxBatch: 1)
+                let model = Sequential(layers, inputShape: data.inputShape, maxBatch: 1)
                 print(model.summary(title: experiment.name))
             }
         }

@@ -65,6 +65,14 @@ final class RobustnessTests: XCTestCase {
         XCTAssertThrowsError(try TrainingRun.resume(run, console: .silent)) {
             XCTAssertTrue("\($0)".contains("was made for another config"), "\($0)")
         }
+        // Every command that reads a checkpoint refuses it alike.
+        XCTAssertThrowsError(try TrainingRun.evaluate(run: run, split: .valid, checkpoint: "best")) {
+            XCTAssertTrue("\($0)".contains("best.safetensors was made for another config"), "\($0)")
+        }
+        XCTAssertThrowsError(try TrainingRun.evaluateSteps(run: run, steps: 3, checkpoint: "last")) {
+            XCTAssertTrue("\($0)".contains("last.safetensors was made for another config"), "\($0)")
+        }
+        XCTAssertThrowsError(try TrainingRun.trainedModel(run, checkpoint: "best"))
     }
 
     func testResumeCompletesAHistoryOneRowShortAndAStaleBestCheckpoint() throws {

@@ -45,6 +45,9 @@ public struct DataConfig: Equatable, Sendable {
 
     /// Steps drawn per series: the window followed by the horizon.
     public var stepsPerSeries: Int { window + horizon }
+
+    /// The shape of one input sample: `window` steps of one feature.
+    public var inputShape: TensorShape { .sequence(steps: window, features: 1) }
 }
 
 /// Where the series come from.

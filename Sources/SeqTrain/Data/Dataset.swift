@@ -29,7 +29,7 @@ public struct Dataset: Sendable {
     }
 
     /// The shape of one input sample: `window` steps of one feature.
-    public var inputShape: TensorShape { .sequence(steps: config.window, features: 1) }
+    public var inputShape: TensorShape { config.inputShape }
 
     /// The shape of one target sample.
     public var targetShape: TensorShape { ExperimentParser.targetShape(config) }

@@ -99,11 +99,7 @@ public enum TrainingRun {
         let experiment = try ExperimentParser.load(path: run.configPath)
         guard experiment.model != .naive else { throw RunStateError(description: "\(run.path) is a naive run: it has nothing to train") }
         let (_, hash) = resolvedConfig(experiment, source: nil)
-        let last = try run.loadCheckpoint("last")
-        guard last.metadata["config_hash"] == hash else {
-            throw Checkpoint.MismatchError(description: "\(run.checkpointPath("last")) was made for another config "
-                + "(hash \(last.metadata["config_hash"] ?? "none"); \(run.configPath) hashes to \(hash)); it cannot continue this run")
-        }
+        let last = try checkpoint("last", of: run, hash: hash)
         let dataset = Dataset(config: experiment.data, seed: experiment.seed)
         return (experiment, hash, dataset, Trainer(experiment: experiment, dataset: dataset, threads: threads), last)
     }
@@ -203,12 +199,28 @@ public enum TrainingRun {
             return (experiment, Trainer.naive(dataset: dataset, experiment: experiment, split: split))
         }
         let trainer = Trainer(experiment: experiment, dataset: dataset)
-        let file = try run.loadCheckpoint(checkpoint)
-        let (_, hash) = resolvedConfig(experiment, source: nil)
-        if let stored = file.metadata["config_hash"], stored != hash {
-            throw Checkpoint.MismatchError(description: "the checkpoint was made for another config (hash \(stored), config.yaml has \(hash))")
-        }
-        try Checkpoint.restore(file, into: trainer.model)
+        try Checkpoint.restore(try self.checkpoint(checkpoint, of: run, hash: resolvedConfig(experiment, source: nil).hash), into: trainer.model)
         return (experiment, trainer.evaluate(split))
+    }
+
+    /// A run's checkpoint (`last` or `best`), refused when it was made for another config.
+    static func checkpoint(_ which: String, of run: RunFolder, hash: String) throws -> Safetensors {
+        let file = try run.loadCheckpoint(which)
+        guard file.metadata["config_hash"] == hash else {
+            throw Checkpoint.MismatchError(description: "\(run.checkpointPath(which)) was made for another config "
+                + "(hash \(file.metadata["config_hash"] ?? "none"); \(run.configPath) hashes to \(hash))")
+        }
+        return file
+    }
+
+    /// A trained run's model with the weights of one of its checkpoints (no data is generated).
+    public static func trainedModel(_ run: RunFolder, checkpoint which: String) throws -> (Experiment, Sequential) {
+        let experiment = try ExperimentParser.load(path: run.configPath)
+        guard case .layers(let layers) = experiment.model else {
+            throw RunStateError(description: "\(run.path) is a naive run: it has no model")
+        }
+        let model = Sequential(layers, inputShape: experiment.data.inputShape, maxBatch: 256)
+        try Checkpoint.restore(try checkpoint(which, of: run, hash: resolvedConfig(experiment, source: nil).hash), into: model)
+        return (experiment, model)
     }
 }

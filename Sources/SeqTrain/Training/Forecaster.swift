@@ -94,15 +94,12 @@ extension TrainingRun {
     /// truth. The series are drawn with `window + steps` steps from the run's seed (what the chapter
     /// does for its 10-steps-ahead comparison), so models of every target are measured on the same data.
     public static func evaluateSteps(run: RunFolder, steps: Int, checkpoint: String) throws -> MultiStepEvaluation {
-        let experiment = try ExperimentParser.load(path: run.configPath)
-        guard case .layers = experiment.model else { throw RunStateError(description: "a naive run has no model to forecast with") }
+        let (experiment, model) = try trainedModel(run, checkpoint: checkpoint)
         var data = experiment.data
         data.target = .vector
         data.horizon = steps
         let dataset = Dataset(config: data, seed: experiment.seed)
-        let trainer = Trainer(experiment: experiment, dataset: Dataset(config: experiment.data, seed: experiment.seed))
-        try Checkpoint.restore(try run.loadCheckpoint(checkpoint), into: trainer.model)
-        let forecaster = Forecaster(model: trainer.model, data: experiment.data)
+        let forecaster = Forecaster(model: model, data: experiment.data)
         let rows = Array(dataset.indices(of: .valid))
         let S = data.stepsPerSeries, T = data.window
         var windows: [Float] = []
