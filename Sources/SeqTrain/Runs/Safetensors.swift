@@ -40,13 +40,13 @@ public struct Safetensors: Equatable {
         var offset = 0
         var entries: [String] = []
         if !metadata.isEmpty {
-            let pairs = metadata.keys.sorted().map { "\(Self.quote($0)):\(Self.quote(metadata[$0]!))" }
+            let pairs = metadata.keys.sorted().map { "\(JSONValue.quote($0)):\(JSONValue.quote(metadata[$0]!))" }
             entries.append("\"__metadata__\":{" + pairs.joined(separator: ",") + "}")
         }
         for name in names {
             let tensor = tensors[name]!
             let end = offset + tensor.values.count * 4
-            entries.append("\(Self.quote(name)):{\"dtype\":\"F32\",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))],"
+            entries.append("\(JSONValue.quote(name)):{\"dtype\":\"F32\",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))],"
                 + "\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
@@ -101,22 +101,5 @@ public struct Safetensors: Equatable {
             tensors[name] = Tensor(shape: shape, values: values)
         }
         self.init(tensors: tensors, metadata: metadata)
-    }
-
-    /// A JSON string literal.
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
     }
 }

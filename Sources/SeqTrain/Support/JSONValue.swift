@@ -28,7 +28,7 @@ public indirect enum JSONValue: Equatable {
         case .number(let value): return value.isFinite ? "\(value)" : "null"
         case .figure(let value): return value.isFinite ? "\(value)" : "null"
         case .int(let value): return "\(value)"
-        case .string(let value): return Safetensors.quote(value)
+        case .string(let value): return Self.quote(value)
         case .bool(let value): return value ? "true" : "false"
         case .null: return "null"
         case .array(let items):
@@ -36,10 +36,27 @@ public indirect enum JSONValue: Equatable {
             return "[\n" + items.map { inner + $0.render(indent: inner) }.joined(separator: ",\n") + "\n\(indent)]"
         case .object(let pairs):
             if pairs.isEmpty { return "{}" }
-            return "{\n" + pairs.map { inner + Safetensors.quote($0.0) + ": " + $0.1.render(indent: inner) }
+            return "{\n" + pairs.map { inner + Self.quote($0.0) + ": " + $0.1.render(indent: inner) }
                 .joined(separator: ",\n") + "\n\(indent)}"
         }
     }
 
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool { lhs.rendered() == rhs.rendered() }
+
+    /// A JSON string literal.
+    public static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
+    }
 }
