@@ -7,14 +7,17 @@ struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Forecast the values after a series given in a CSV file, with a run's checkpoint.",
         discussion: """
-            The input is one value per line (with a CSV row, the last column); a header line is allowed. The last \
-            `window` values are the model's input. The forecast is printed and written as CSV.
+            For a run trained on generated series, the input is one value per line (with a CSV row, the last \
+            column); a header line is allowed. For a run trained on a CSV file, the input is a CSV file with the \
+            same columns (a header row names them); it is standardised as the training data was, and the forecast \
+            is given in the original units. The last `window` rows are the model's input. The forecast is printed \
+            and written as CSV.
             """)
 
     @Argument(help: "The run folder.")
     var runDir: String
 
-    @Option(help: "The series: one value per line, or CSV rows whose last column is the value.")
+    @Option(help: "The series: a CSV file with the run's columns, or (generated-data runs) one value per line.")
     var input: String
 
     @Option(help: "Steps to forecast (default: the model's horizon; any number for a next-value model).")
@@ -29,16 +32,34 @@ struct Predict: ParsableCommand {
     func run() throws {
         try withErrorReporting {
             let run = try RunFolder(existing: runDir)
-            let (experiment, model) = try TrainingRun.trainedModel(run, checkpoint: checkpoint.rawValue)
-            let values = try SeriesFile.read(input)
-            let window = experiment.data.window
-            guard values.count >= window else {
-                throw RunStateError(description: "\(input) has \(values.count) values; the model reads windows of \(window)")
+            let trained = try TrainingRun.trainedModel(run, checkpoint: checkpoint.rawValue)
+            let data = trained.experiment.data
+            let window = data.window
+            // The model's input: the last `window` steps, every input column, standardised as in training.
+            var inputs: [Float], names: [String]
+            switch data.source {
+            case .sine:
+                inputs = try SeriesFile.read(input)
+                names = ["forecast"]
+            case .csv(let csv):
+                inputs = try CSVFile(path: input).numbers(csv.columns, role: "the run's data.source.columns")
+                if !trained.scaling.isEmpty {
+                    for i in inputs.indices { inputs[i] = trained.scaling[i % csv.columns.count].apply(inputs[i]) }
+                }
+                names = csv.targets
             }
-            let forecaster = Forecaster(model: model, data: experiment.data)
-            let count = steps ?? experiment.data.horizon
-            let forecast = try forecaster.forecast(windows: Array(values.suffix(window)), count: 1, steps: count)
-            let csv = "step,forecast\n" + forecast.enumerated().map { "\($0 + 1),\($1)" }.joined(separator: "\n") + "\n"
+            let rows = inputs.count / data.features
+            guard rows >= window else {
+                throw RunStateError(description: "\(input) has \(rows) rows; the model reads windows of \(window)")
+            }
+            let forecaster = Forecaster(model: trained.model, data: data)
+            let count = steps ?? (data.target == .next ? 1 : data.horizon)
+            let forecast = try forecaster.forecast(windows: Array(inputs.suffix(window * data.features)), count: 1, steps: count)
+            let scaling = trained.targetScaling, K = names.count
+            var csv = "step," + names.joined(separator: ",") + "\n"
+            for k in 0..<count {
+                csv += "\(k + 1)," + (0..<K).map { "\(scaling[$0].invert(forecast[k * K + $0]))" }.joined(separator: ",") + "\n"
+            }
             print(csv, terminator: "")
             let stem = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
             let path = output ?? "\(stem)-forecast.csv"

@@ -39,9 +39,9 @@ struct Check: ParsableCommand {
         try withErrorReporting {
             let experiment = try ExperimentParser.load(path: config, overrides: try overrides.parsed())
             let data = experiment.data
+            let dataset = try Dataset(config: data, seed: experiment.seed)
             print("\(config): ok")
-            print("data: \(data.source.seriesCount) series of \(data.window) steps, target \(data.target.rawValue) "
-                + "(horizon \(data.horizon)), split \(data.split.train)/\(data.split.valid)/\(data.split.test)")
+            print(dataset.summary)
             switch experiment.model {
             case .naive:
                 print("model: naive (repeat the last input value; nothing to train)")

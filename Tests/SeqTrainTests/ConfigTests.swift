@@ -3,15 +3,22 @@ import XCTest
 
 final class ConfigTests: XCTestCase {
     let chapterConfigs = ["naive", "linear", "simple_rnn", "deep_rnn", "deep_rnn_dense", "seq2vec", "seq2seq"]
+    /// Configs training on the CSV series shipped under data/.
+    let dataConfigs = ["nino12", "us_unemployment"]
 
     func testEveryCommittedConfigParsesAndRoundTrips() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot + "/configs").filter { $0.hasSuffix(".yaml") }
-        XCTAssertEqual(Set(files.map { String($0.dropLast(5)) }), Set(chapterConfigs), "one config per experiment")
+        XCTAssertEqual(Set(files.map { String($0.dropLast(5)) }), Set(chapterConfigs + dataConfigs), "one config per experiment")
         for file in files {
             let experiment = try ExperimentParser.load(path: repositoryRoot + "/configs/" + file)
             XCTAssertEqual(experiment.name + ".yaml", file)
             XCTAssertEqual(experiment.seed, 42)
-            XCTAssertEqual(experiment.data.split, Split(train: 7000, valid: 2000, test: 1000))
+            if chapterConfigs.contains(experiment.name) {
+                XCTAssertEqual(experiment.data.split, Split(train: 7000, valid: 2000, test: 1000))
+            } else {
+                guard case .csv(let csv) = experiment.data.source else { return XCTFail("\(file) reads a CSV file") }
+                XCTAssertTrue(FileManager.default.fileExists(atPath: repositoryRoot + "/" + csv.path), csv.path)
+            }
             let resolved = TrainingRun.resolvedConfig(experiment, source: file).text
             XCTAssertEqual(try ExperimentParser.parse(yaml: resolved, file: "resolved"), experiment, "\(file) round-trips")
         }

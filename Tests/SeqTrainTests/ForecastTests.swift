@@ -35,10 +35,10 @@ final class ForecastTests: XCTestCase {
         }
         // Method 1 for one step is the model's own next-value prediction.
         let experiment = try ExperimentParser.load(path: next.configPath)
-        let dataset = Dataset(config: experiment.data, seed: experiment.seed)
+        let dataset = try Dataset(config: experiment.data, seed: experiment.seed)
         let trainer = Trainer(experiment: experiment, dataset: dataset)
         try Checkpoint.restore(try next.loadCheckpoint("best"), into: trainer.model)
-        let window = Array(dataset.series[0..<12])
+        let window = Array(dataset.values[0..<12])
         let forecast = try Forecaster(model: trainer.model, data: experiment.data).forecast(windows: window, count: 1, steps: 3)
         trainer.model.replicas[0].input.pointer.update(from: window, count: 12)
         XCTAssertEqual(forecast[0], trainer.model.replicas[0].forward(batch: 1)[0])

@@ -31,12 +31,12 @@ final class GeneratorTests: XCTestCase {
             let expected = try XCTUnwrap(json["seed42_n\(steps)"] as? [String: Any])
             let data = DataConfig(source: .sine(series: 10000), window: 50, target: steps == 51 ? .next : .vector,
                                   horizon: steps - 50, split: Split(train: 7000, valid: 2000, test: 1000))
-            let dataset = Dataset(config: data, seed: 42)
+            let dataset = try Dataset(config: data, seed: 42)
             XCTAssertEqual(String(dataset.fingerprint), expected["fnv1a64"] as? String, "FNV-1a of all \(steps)-step data")
             let rows = try XCTUnwrap(expected["rows_bits"] as? [String: [NSNumber]])
             for (row, bits) in rows {
                 let r = Int(row)!
-                XCTAssertEqual(dataset.series[(r * steps)..<((r + 1) * steps)].map { UInt64($0.bitPattern) },
+                XCTAssertEqual(dataset.values[(r * steps)..<((r + 1) * steps)].map { UInt64($0.bitPattern) },
                                bits.map(\.uint64Value), "row \(row) of n\(steps)")
             }
         }
@@ -56,20 +56,20 @@ final class GeneratorTests: XCTestCase {
                 data: DataConfig(source: .sine(series: 10000), window: 50, target: target, horizon: horizon,
                                  split: Split(train: 7000, valid: 2000, test: 1000)),
                 model: .naive, train: TrainConfig())
-            let dataset = Dataset(config: experiment.data, seed: 42)
+            let dataset = try Dataset(config: experiment.data, seed: 42)
             let valid = Trainer.naive(dataset: dataset, experiment: experiment, split: .valid)
             XCTAssertEqual(Float(valid.loss).bitPattern, (naive[key]!["bits"] as! NSNumber).uint32Value, key)
         }
         let experiment = try ExperimentParser.load(path: repositoryRoot + "/configs/naive.yaml")
-        let valid = Trainer.naive(dataset: Dataset(config: experiment.data, seed: experiment.seed), experiment: experiment, split: .valid)
+        let valid = Trainer.naive(dataset: try Dataset(config: experiment.data, seed: experiment.seed), experiment: experiment, split: .valid)
         XCTAssertEqual("\(Float(valid.loss))", "0.020211367")
     }
 
-    func testTargetsFollowTheReferenceLayout() {
+    func testTargetsFollowTheReferenceLayout() throws {
         // Y[:, t, k-1] = series[:, t + k] for the sequence target, time-major in the batch.
         let data = DataConfig(source: .sine(series: 4), window: 5, target: .sequence, horizon: 3,
                               split: Split(train: 2, valid: 1, test: 1))
-        let dataset = Dataset(config: data, seed: 3)
+        let dataset = try Dataset(config: data, seed: 3)
         let rows = [2, 0]
         var x = [Float](repeating: 0, count: 2 * 5), y = [Float](repeating: 0, count: 2 * 5 * 3)
         rows.withUnsafeBufferPointer { r in
@@ -80,8 +80,8 @@ final class GeneratorTests: XCTestCase {
         let S = 8
         for (b, row) in rows.enumerated() {
             for t in 0..<5 {
-                XCTAssertEqual(x[t * 2 + b], dataset.series[row * S + t])
-                for k in 1...3 { XCTAssertEqual(y[(t * 2 + b) * 3 + k - 1], dataset.series[row * S + t + k]) }
+                XCTAssertEqual(x[t * 2 + b], dataset.values[row * S + t])
+                for k in 1...3 { XCTAssertEqual(y[(t * 2 + b) * 3 + k - 1], dataset.values[row * S + t + k]) }
             }
         }
     }

@@ -17,7 +17,7 @@ final class OverrideTests: XCTestCase {
         XCTAssertEqual(layers[2], .timeDistributed(DenseConfig(units: 10)))
         XCTAssertEqual(e.train.clipping, .norm(1))
         XCTAssertEqual(e.train.metrics, [.mse, .last_time_step_mse])
-        XCTAssertEqual(e.data.split.test, 500)
+        XCTAssertEqual(e.data.split.test, .count(500))
         XCTAssertEqual(e.name, "swept")
         // The file itself is unchanged by overrides.
         XCTAssertEqual(try ExperimentParser.load(path: seq2seq).name, "seq2seq")

@@ -97,7 +97,7 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(Float(testEval.loss), Float(((summary["test"] as! [String: Any])["loss"] as! NSNumber).doubleValue))
 
         // A restored checkpoint carries the optimizer state.
-        let trainer = Trainer(experiment: experiment, dataset: Dataset(config: experiment.data, seed: experiment.seed))
+        let trainer = Trainer(experiment: experiment, dataset: try Dataset(config: experiment.data, seed: experiment.seed))
         let state = try Checkpoint.restore(last, into: trainer.model, optimizer: trainer.optimizer)
         XCTAssertEqual(state.epoch, 4)
         XCTAssertEqual(trainer.optimizer.iterations, 64)

@@ -31,35 +31,73 @@ public struct DataConfig: Equatable, Sendable {
     public var target: TargetKind
     /// Steps predicted (1 for `next`).
     public var horizon: Int
-    /// Series counts of the three splits, taken in order by series index.
+    /// Sizes of the three splits: series of the generator, or time steps (rows) of a CSV file.
     public var split: Split
+    /// Steps between the starts of consecutive samples cut from a CSV series.
+    public var stride: Int
+    /// Standardise every column with the mean and standard deviation of the training rows (CSV only).
+    public var standardize: Bool
 
     /// Creates a data section.
-    public init(source: DataSource, window: Int, target: TargetKind, horizon: Int, split: Split) {
+    public init(source: DataSource, window: Int, target: TargetKind, horizon: Int, split: Split,
+                stride: Int = 1, standardize: Bool = false) {
         self.source = source
         self.window = window
         self.target = target
         self.horizon = horizon
         self.split = split
+        self.stride = stride
+        self.standardize = standardize
     }
 
-    /// Steps drawn per series: the window followed by the horizon.
+    /// Steps one sample spans: the window followed by the horizon.
     public var stepsPerSeries: Int { window + horizon }
 
-    /// The shape of one input sample: `window` steps of one feature.
-    public var inputShape: TensorShape { .sequence(steps: window, features: 1) }
+    /// Values per input step: one for the generator, one per input column of a CSV file.
+    public var features: Int {
+        switch source {
+        case .sine: return 1
+        case .csv(let csv): return csv.columns.count
+        }
+    }
+
+    /// Values predicted per step ahead: one per target column.
+    public var targetFeatures: Int {
+        switch source {
+        case .sine: return 1
+        case .csv(let csv): return csv.targets.count
+        }
+    }
+
+    /// The shape of one input sample: `window` steps of `features` values.
+    public var inputShape: TensorShape { .sequence(steps: window, features: features) }
 }
 
 /// Where the series come from.
 public enum DataSource: Equatable, Sendable {
     /// The chapter's two-sine generator with `series` series.
     case sine(series: Int)
+    /// One long series read from a CSV file, cut into overlapping windows.
+    case csv(CSVSource)
+}
 
-    /// How many series the source holds.
-    public var seriesCount: Int {
-        switch self {
-        case .sine(let series): return series
-        }
+/// A CSV file holding one series in time order: a header row, then one row per time step.
+public struct CSVSource: Equatable, Sendable {
+    /// The file, relative to the current directory unless absolute.
+    public var path: String
+    /// The columns fed to the model, in this order (the input features).
+    public var columns: [String]
+    /// The columns predicted, a subset of `columns` (default: all of them).
+    public var targets: [String]
+    /// A column of time stamps, checked to increase when they are numbers or ISO dates.
+    public var timeColumn: String?
+
+    /// Creates a CSV source; `targets` defaults to `columns`.
+    public init(path: String, columns: [String], targets: [String]? = nil, timeColumn: String? = nil) {
+        self.path = path
+        self.columns = columns
+        self.targets = targets ?? columns
+        self.timeColumn = timeColumn
     }
 }
 
@@ -73,20 +111,54 @@ public enum TargetKind: String, CaseIterable, Equatable, Sendable {
     case sequence
 }
 
-/// Series counts of the train, validation and test splits.
-public struct Split: Equatable, Sendable {
-    /// Series used for training, from index 0.
-    public var train: Int
-    /// Series used for validation, right after the training ones.
-    public var valid: Int
-    /// Series used for testing, right after the validation ones.
-    public var test: Int
+/// The size of one split: a count, or a fraction of the whole.
+public enum SplitSize: Equatable, Sendable {
+    /// So many series (generator) or rows (CSV).
+    case count(Int)
+    /// This fraction of the series or rows, between 0 and 1.
+    case fraction(Double)
+}
 
-    /// Creates a split.
-    public init(train: Int, valid: Int, test: Int) {
+/// Sizes of the train, validation and test splits, taken in this order.
+public struct Split: Equatable, Sendable {
+    /// The first series or rows: what the model is fitted on.
+    public var train: SplitSize
+    /// Right after the training ones.
+    public var valid: SplitSize
+    /// Right after the validation ones.
+    public var test: SplitSize
+
+    /// Creates a split from sizes.
+    public init(train: SplitSize, valid: SplitSize, test: SplitSize) {
         self.train = train
         self.valid = valid
         self.test = test
+    }
+
+    /// Creates a split from counts.
+    public init(train: Int, valid: Int, test: Int) {
+        self.init(train: .count(train), valid: .count(valid), test: .count(test))
+    }
+
+    /// The counts out of `total`. Fractions are rounded at their cumulative boundaries, so fractions
+    /// summing to at most 1 never take more than `total`.
+    public func counts(of total: Int) -> (train: Int, valid: Int, test: Int) {
+        var boundary = 0, fractionSoFar = 0.0
+        var result: [Int] = []
+        for size in [train, valid, test] {
+            switch size {
+            case .count(let n):
+                result.append(n)
+                boundary += n
+                fractionSoFar = Double(boundary) / Double(max(total, 1))
+            case .fraction(let f):
+                fractionSoFar += f
+                let next = Int((fractionSoFar * Double(total)).rounded())
+                result.append(max(0, next - boundary))
+                boundary = max(boundary, next)
+            }
+        }
+        return (result[0], result[1], result[2])
     }
 }
 

@@ -281,7 +281,7 @@ extension ExperimentParser {
     static func checkShapes(_ layers: [LayerConfig], modelNode: Node, data: DataConfig, train: TrainConfig,
                             trainNode: Node?, reader: inout NodeReader) {
         guard case .sequence(let items) = modelNode else { return }
-        var shape = TensorShape.sequence(steps: data.window, features: 1)
+        var shape = data.inputShape
         var previous = "the data"
         for (index, layer) in layers.enumerated() {
             do {
@@ -300,7 +300,8 @@ extension ExperimentParser {
             if expected.features != shape.features { hint = "set units: \(expected.features) on the last layer" }
             if case .sequence = shape, case .vector = expected { hint = "set return_sequences: false on the last recurrent layer, or end with Flatten and Dense(\(expected.features))" }
             if case .vector = shape, case .sequence = expected { hint = "keep return_sequences: true up to the end and finish with TimeDistributed: {Dense: {units: \(expected.features)}}" }
-            reader.error(items[layers.count - 1], "the model outputs \(shape) but data.target \(data.target.rawValue) with horizon \(data.horizon) is \(expected)",
+            reader.error(items[layers.count - 1], "the model outputs \(shape) but data.target \(data.target.rawValue) with horizon \(data.horizon)"
+                + (data.targetFeatures > 1 ? " and \(data.targetFeatures) target columns" : "") + " is \(expected)",
                          suggestion: hint)
         }
         if case .vector = shape, train.metrics.contains(.last_time_step_mse) {
@@ -309,12 +310,13 @@ extension ExperimentParser {
         }
     }
 
-    /// The shape of one target sample.
+    /// The shape of one target sample; with K target columns each step ahead holds K values.
     public static func targetShape(_ data: DataConfig) -> TensorShape {
+        let K = data.targetFeatures
         switch data.target {
-        case .next: return .vector(1)
-        case .vector: return .vector(data.horizon)
-        case .sequence: return .sequence(steps: data.window, features: data.horizon)
+        case .next: return .vector(K)
+        case .vector: return .vector(data.horizon * K)
+        case .sequence: return .sequence(steps: data.window, features: data.horizon * K)
         }
     }
 }

@@ -123,9 +123,10 @@ public enum ExperimentParser {
         if case .layers(let layers) = model {
             checkShapes(layers, modelNode: modelNode, data: data, train: train, trainNode: value("train"), reader: &reader)
         }
-        if train.batchSize > data.split.train {
-            reader.error(value("train"), "train.batch_size (\(train.batchSize)) is larger than the train split (\(data.split.train) series)",
-                         suggestion: "use a batch_size of at most \(data.split.train)")
+        if case .sine(let series) = data.source, train.batchSize > data.split.counts(of: series).train {
+            let trainSeries = data.split.counts(of: series).train
+            reader.error(value("train"), "train.batch_size (\(train.batchSize)) is larger than the train split (\(trainSeries) series)",
+                         suggestion: "use a batch_size of at most \(trainSeries)")
         }
         return Experiment(name: name, seed: seed, data: data, model: model, train: train)
     }
@@ -140,93 +141,5 @@ public enum ExperimentParser {
             return nil
         }
         return text
-    }
-
-    private static func parseData(_ node: Node?, reader: inout NodeReader) -> DataConfig? {
-        var series = 10_000, window = 50, target = TargetKind.next
-        var horizon: Int?, split: Split?
-        var splitNode: Node?, horizonNode: Node?
-        if let node {
-            guard let entries = reader.mapping(node, "data") else { return nil }
-            reader.checkKeys(entries, allowed: ["source", "window", "target", "horizon", "split"], in: "data")
-            var ok = true
-            for entry in entries {
-                switch entry.key {
-                case "source":
-                    if let value = parseSource(entry.value, reader: &reader) { series = value } else { ok = false }
-                case "window":
-                    if let value = reader.int(entry.value, "data.window", in: 1...100_000) { window = value } else { ok = false }
-                case "target":
-                    if let value = reader.choice(entry.value, "data.target", as: TargetKind.self) { target = value } else { ok = false }
-                case "horizon":
-                    horizonNode = entry.value
-                    if let value = reader.int(entry.value, "data.horizon", in: 1...100_000) { horizon = value } else { ok = false }
-                case "split":
-                    splitNode = entry.value
-                    if let value = parseSplit(entry.value, reader: &reader) { split = value } else { ok = false }
-                default: break
-                }
-            }
-            guard ok else { return nil }
-        }
-        let resolvedHorizon = horizon ?? (target == .next ? 1 : 10)
-        if target == .next && resolvedHorizon != 1 {
-            reader.error(horizonNode, "data.horizon must be 1 when data.target is next, found \(resolvedHorizon)",
-                         suggestion: "use target: vector or target: sequence to predict several steps")
-            return nil
-        }
-        if series * (window + resolvedHorizon) > maxDataValues {
-            reader.error(node, "the data would hold \(series) series x \(window + resolvedHorizon) steps, more than \(maxDataValues) values",
-                         suggestion: "lower data.source.series or data.window")
-            return nil
-        }
-        let resolvedSplit = split ?? Split(train: series * 7 / 10, valid: series * 2 / 10,
-                                           test: series - series * 7 / 10 - series * 2 / 10)
-        if resolvedSplit.train + resolvedSplit.valid + resolvedSplit.test > series {
-            reader.error(splitNode ?? node, "data.split takes \(resolvedSplit.train + resolvedSplit.valid + resolvedSplit.test) series "
-                + "but the source has only \(series)", suggestion: "make train + valid + test at most \(series)")
-            return nil
-        }
-        return DataConfig(source: .sine(series: series), window: window, target: target,
-                          horizon: resolvedHorizon, split: resolvedSplit)
-    }
-
-    private static func parseSource(_ node: Node, reader: inout NodeReader) -> Int? {
-        guard let entries = reader.mapping(node, "data.source") else { return nil }
-        reader.checkKeys(entries, allowed: ["generator", "series"], in: "data.source")
-        var series = 10_000
-        for entry in entries {
-            if entry.key == "generator", let text = reader.scalarText(entry.value, "data.source.generator", expected: "sine"),
-               text != "sine" {
-                reader.error(entry.value, "data.source.generator cannot be '\(text)'", suggestion: "the only generator is 'sine'")
-                return nil
-            }
-            if entry.key == "series" {
-                guard let value = reader.int(entry.value, "data.source.series", in: 1...10_000_000) else { return nil }
-                series = value
-            }
-        }
-        guard entries.contains(where: { $0.key == "generator" }) else {
-            reader.error(node, "data.source needs a generator", suggestion: "write source: {generator: sine, series: 10000}")
-            return nil
-        }
-        return series
-    }
-
-    private static func parseSplit(_ node: Node, reader: inout NodeReader) -> Split? {
-        guard let entries = reader.mapping(node, "data.split") else { return nil }
-        reader.checkKeys(entries, allowed: ["train", "valid", "test"], in: "data.split")
-        var values: [String: Int] = [:]
-        for entry in entries {
-            let minimum = entry.key == "test" ? 0 : 1
-            if let value = reader.int(entry.value, "data.split.\(entry.key)", in: minimum...10_000_000) { values[entry.key] = value }
-        }
-        for key in ["train", "valid"] where values[key] == nil {
-            if !entries.contains(where: { $0.key == key }) {
-                reader.error(node, "data.split needs '\(key)'", suggestion: "write split: {train: 7000, valid: 2000, test: 1000}")
-            }
-            return nil
-        }
-        return Split(train: values["train"]!, valid: values["valid"]!, test: values["test"] ?? 0)
     }
 }

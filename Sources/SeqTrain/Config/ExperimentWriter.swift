@@ -1,3 +1,5 @@
+import Foundation
+
 /// Writes a resolved experiment back as YAML, every default spelt out, in a fixed key order.
 public enum ExperimentWriter {
     /// The YAML text of `experiment`; parsing it gives back the same experiment.
@@ -8,12 +10,22 @@ public enum ExperimentWriter {
         let data = experiment.data
         lines.append("data:")
         switch data.source {
-        case .sine(let series): lines.append("  source: {generator: sine, series: \(series)}")
+        case .sine(let series):
+            lines.append("  source: {generator: sine, series: \(series)}")
+        case .csv(let csv):
+            var source = "  source: {csv: \(string(csv.path)), columns: \(list(csv.columns)), targets: \(list(csv.targets))"
+            if let time = csv.timeColumn { source += ", time_column: \(string(time))" }
+            lines.append(source + "}")
         }
         lines.append("  window: \(data.window)")
         lines.append("  target: \(data.target.rawValue)")
         lines.append("  horizon: \(data.horizon)")
-        lines.append("  split: {train: \(data.split.train), valid: \(data.split.valid), test: \(data.split.test)}")
+        if case .csv = data.source {
+            lines.append("  stride: \(data.stride)")
+            lines.append("  standardize: \(data.standardize)")
+        }
+        let split = [("train", data.split.train), ("valid", data.split.valid), ("test", data.split.test)]
+        lines.append("  split: {" + split.map { "\($0): \(splitSize($1))" }.joined(separator: ", ") + "}")
         switch experiment.model {
         case .naive:
             lines.append("model: naive")
@@ -39,6 +51,37 @@ public enum ExperimentWriter {
         lines.append("  optimizer: " + optimizer)
         lines.append("  metrics: [" + train.metrics.map(\.rawValue).joined(separator: ", ") + "]")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func splitSize(_ size: SplitSize) -> String {
+        switch size {
+        case .count(let n): return "\(n)"
+        case .fraction(let f): return number(f)
+        }
+    }
+
+    private static func list(_ names: [String]) -> String { "[" + names.map(string).joined(separator: ", ") + "]" }
+
+    /// A plain YAML scalar when it reads back as the same string, else a double-quoted one.
+    static func string(_ text: String) -> String {
+        let plain = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-")
+        let reserved = ["true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"]
+        if let first = text.unicodeScalars.first, CharacterSet.letters.contains(first) || first == "_" || first == "/" || first == ".",
+           text.unicodeScalars.allSatisfy(plain.contains), !reserved.contains(text.lowercased()) {
+            return text
+        }
+        var quoted = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": quoted += "\\\""
+            case "\\": quoted += "\\\\"
+            case "\n": quoted += "\\n"
+            case "\t": quoted += "\\t"
+            default:
+                if scalar.value < 0x20 { quoted += String(format: "\\x%02X", scalar.value) } else { quoted.unicodeScalars.append(scalar) }
+            }
+        }
+        return quoted + "\""
     }
 
     static func layerText(_ layer: LayerConfig) -> String {

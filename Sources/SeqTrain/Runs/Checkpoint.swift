@@ -57,6 +57,35 @@ public enum Checkpoint {
         return Safetensors(tensors: tensors, metadata: metadata)
     }
 
+    /// What a CSV run's checkpoint records of its data: the fingerprint of the values it was trained
+    /// on and, when standardised, each column's mean and standard deviation (so that `predict` needs
+    /// only the checkpoint). Generated data is fixed by the config and records nothing.
+    static func dataMetadata(_ dataset: Dataset) -> [String: String] {
+        guard case .csv = dataset.config.source else { return [:] }
+        var metadata = ["data_hash": Fingerprint.hex(dataset.fingerprint)]
+        if !dataset.scaling.isEmpty {
+            metadata["standardization"] = "[" + dataset.scaling.map {
+                "{\"column\":\(JSONValue.quote($0.column)),\"mean\":\($0.mean),\"std\":\($0.std)}"
+            }.joined(separator: ",") + "]"
+        }
+        return metadata
+    }
+
+    /// The standardisation recorded by `dataMetadata` (empty when there is none).
+    static func scaling(_ metadata: [String: String]) throws -> [ColumnScaling] {
+        guard let text = metadata["standardization"] else { return [] }
+        guard let items = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]] else {
+            throw MismatchError(description: "the checkpoint's standardization metadata is not a JSON list")
+        }
+        return try items.map { item in
+            guard let column = item["column"] as? String, let mean = (item["mean"] as? NSNumber)?.doubleValue,
+                  let std = (item["std"] as? NSNumber)?.doubleValue, std > 0 else {
+                throw MismatchError(description: "the checkpoint's standardization metadata has a malformed entry")
+            }
+            return ColumnScaling(column: column, mean: mean, std: std)
+        }
+    }
+
     /// Loads weights (and, when given, optimizer slots) from a checkpoint made for the same model.
     @discardableResult
     public static func restore(_ file: Safetensors, into model: Sequential, optimizer: Optimizer? = nil) throws -> TrainingState {

@@ -23,27 +23,34 @@ public enum RunPlots {
         return LineChart(title: title, xLabel: "epoch", yLabel: "loss and metrics", logScale: log, series: series).svg()
     }
 
-    /// `forecast.svg`: a few validation series, their input window, the true next values and the
-    /// model's forecast of them (as in the chapter's figures).
+    /// `forecast.svg`: a few validation samples, their input window, the true next values and the
+    /// model's forecast of them (as in the chapter's figures). A CSV series is drawn in its own units
+    /// (standardisation undone), its first target column when there are several.
     public static func forecast(model: Sequential, experiment: Experiment, dataset: Dataset, count: Int = 3) throws -> String {
         let data = experiment.data
-        let rows = Array(dataset.indices(of: .valid).prefix(count))
+        // Spread over the split: consecutive windows of one long series would nearly coincide.
+        let valid = dataset.indices(of: .valid), shown = min(count, valid.count)
+        let samples = (0..<shown).map { valid.lowerBound + $0 * (valid.count - 1) / max(1, shown - 1) }
         let steps = data.target == .next ? 1 : data.horizon
-        let S = data.stepsPerSeries, T = data.window
-        var windows: [Float] = []
-        for row in rows { windows += dataset.series[(row * S)..<(row * S + T)] }
-        let forecast = try Forecaster(model: model, data: data).forecast(windows: windows, count: rows.count, steps: steps)
+        let T = data.window, F = dataset.features, K = dataset.targetFeatures.count, f = dataset.targetFeatures[0]
+        let windows = samples.flatMap { dataset.window(ofSample: $0) }
+        let forecast = try Forecaster(model: model, data: data).forecast(windows: windows, count: samples.count, steps: steps)
+        let unscale = { (x: Float) in Double(dataset.scaling.isEmpty ? x : dataset.scaling[f].invert(x)) }
         var series: [LineChart.Series] = []
-        for (k, row) in rows.enumerated() {
-            let input = (0..<T).map { (x: Double($0), y: Double(dataset.series[row * S + $0])) }
-            let truth = (0..<steps).map { (x: Double(T + $0), y: Double(dataset.series[row * S + T + $0])) }
-            let predicted = (0..<steps).map { (x: Double(T + $0), y: Double(forecast[k * steps + $0])) }
-            series.append(LineChart.Series(name: "series \(k + 1): input", points: input, color: k))
-            series.append(LineChart.Series(name: "series \(k + 1): truth", points: truth, markers: true, color: k + 3))
-            series.append(LineChart.Series(name: "series \(k + 1): forecast", points: predicted, dashed: true, markers: true, color: k))
+        for (k, sample) in samples.enumerated() {
+            let window = Array(dataset.window(ofSample: sample)), future = dataset.future(ofSample: sample, steps: steps)
+            let name = samples.count == 1 ? "" : "sample \(k + 1): "
+            let input = (0..<T).map { (x: Double($0), y: unscale(window[$0 * F + f])) }
+            let truth = (0..<steps).map { (x: Double(T + $0), y: unscale(future[$0 * K])) }
+            let predicted = (0..<steps).map { (x: Double(T + $0), y: unscale(forecast[(k * steps + $0) * K])) }
+            series.append(LineChart.Series(name: name + "input", points: input, color: k))
+            series.append(LineChart.Series(name: name + "truth", points: truth, markers: true, color: k + 3))
+            series.append(LineChart.Series(name: name + "forecast", points: predicted, dashed: true, markers: true, color: k))
         }
-        let title = "\(experiment.name): \(steps) step\(steps == 1 ? "" : "s") ahead on validation series"
-        return LineChart(title: title, xLabel: "time step", yLabel: "value", series: series).svg()
+        var yLabel = "value"
+        if case .csv(let csv) = data.source { yLabel = csv.columns[f] }
+        let title = "\(experiment.name): \(steps) step\(steps == 1 ? "" : "s") ahead on validation samples"
+        return LineChart(title: title, xLabel: "time step", yLabel: yLabel, series: series).svg()
     }
 
     /// Several runs' curves of one history column, overlaid (`seqtrain plot`).

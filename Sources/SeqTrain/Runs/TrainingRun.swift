@@ -50,13 +50,14 @@ public enum TrainingRun {
     @discardableResult
     public static func train(_ experiment: Experiment, source: String?, overrides: [Override] = [], runsDir: String,
                              threads: Int = 1, console: Console) throws -> RunFolder {
-        let dataset = Dataset(config: experiment.data, seed: experiment.seed)
+        let dataset = try Dataset(config: experiment.data, seed: experiment.seed)
         let (configText, configHash) = resolvedConfig(experiment, source: source, overrides: overrides)
         guard experiment.model != .naive else {
             return try writeNaiveRun(experiment, dataset: dataset, configText: configText, configHash: configHash,
                                      runsDir: runsDir, console: console)
         }
         let trainer = Trainer(experiment: experiment, dataset: dataset, threads: threads)
+        if case .csv = experiment.data.source { console.write(dataset.summary + "\n") }
         console.write(trainer.model.summary(title: experiment.name) + "\n")
         let history = History(metrics: experiment.train.metrics)
         let start = TrainingState(epoch: 0, iterations: 0, bestEpoch: 0, bestValLoss: .infinity)
@@ -100,7 +101,8 @@ public enum TrainingRun {
         guard experiment.model != .naive else { throw RunStateError(description: "\(run.path) is a naive run: it has nothing to train") }
         let (_, hash) = resolvedConfig(experiment, source: nil)
         let last = try checkpoint("last", of: run, hash: hash)
-        let dataset = Dataset(config: experiment.data, seed: experiment.seed)
+        let dataset = try Dataset(config: experiment.data, seed: experiment.seed)
+        try checkData(dataset, against: last, of: run)
         return (experiment, hash, dataset, Trainer(experiment: experiment, dataset: dataset, threads: threads), last)
     }
 
@@ -194,12 +196,14 @@ public enum TrainingRun {
     /// Evaluates a checkpoint of a finished run on a split.
     public static func evaluate(run: RunFolder, split: SplitName, checkpoint: String) throws -> (Experiment, Evaluation) {
         let experiment = try ExperimentParser.load(path: run.configPath)
-        let dataset = Dataset(config: experiment.data, seed: experiment.seed)
+        let dataset = try Dataset(config: experiment.data, seed: experiment.seed)
         guard experiment.model != .naive else {
             return (experiment, Trainer.naive(dataset: dataset, experiment: experiment, split: split))
         }
         let trainer = Trainer(experiment: experiment, dataset: dataset)
-        try Checkpoint.restore(try self.checkpoint(checkpoint, of: run, hash: resolvedConfig(experiment, source: nil).hash), into: trainer.model)
+        let file = try self.checkpoint(checkpoint, of: run, hash: resolvedConfig(experiment, source: nil).hash)
+        try checkData(dataset, against: file, of: run)
+        try Checkpoint.restore(file, into: trainer.model)
         return (experiment, trainer.evaluate(split))
     }
 
@@ -213,14 +217,55 @@ public enum TrainingRun {
         return file
     }
 
-    /// A trained run's model with the weights of one of its checkpoints (no data is generated).
-    public static func trainedModel(_ run: RunFolder, checkpoint which: String) throws -> (Experiment, Sequential) {
+    /// Refuses a CSV file whose values differ from those a checkpoint was trained on.
+    static func checkData(_ dataset: Dataset, against file: Safetensors, of run: RunFolder) throws {
+        guard case .csv(let csv) = dataset.config.source, let recorded = file.metadata["data_hash"] else { return }
+        let current = Fingerprint.hex(dataset.fingerprint)
+        guard recorded == current else {
+            throw Checkpoint.MismatchError(description: "\(csv.path) has changed since \(run.path) was trained on it "
+                + "(data fingerprint \(current), the run's checkpoints record \(recorded)); restore the file, or train a new run")
+        }
+    }
+
+    /// A trained run's model with the weights of one of its checkpoints (no data is read).
+    public static func trainedModel(_ run: RunFolder, checkpoint which: String) throws -> TrainedModel {
         let experiment = try ExperimentParser.load(path: run.configPath)
         guard case .layers(let layers) = experiment.model else {
             throw RunStateError(description: "\(run.path) is a naive run: it has no model")
         }
         let model = Sequential(layers, inputShape: experiment.data.inputShape, maxBatch: 256)
-        try Checkpoint.restore(try checkpoint(which, of: run, hash: resolvedConfig(experiment, source: nil).hash), into: model)
-        return (experiment, model)
+        let file = try checkpoint(which, of: run, hash: resolvedConfig(experiment, source: nil).hash)
+        try Checkpoint.restore(file, into: model)
+        let scaling = try Checkpoint.scaling(file.metadata)
+        if case .csv(let csv) = experiment.data.source, experiment.data.standardize, scaling.map(\.column) != csv.columns {
+            throw Checkpoint.MismatchError(description: "\(run.checkpointPath(which)) does not record the standardisation of "
+                + "columns \(csv.columns.joined(separator: ", ")); it was not written by this run")
+        }
+        return TrainedModel(experiment: experiment, model: model, scaling: scaling, run: run, checkpoint: file)
+    }
+}
+
+/// A trained run's model with one checkpoint's weights, and how its data was standardised.
+public struct TrainedModel {
+    /// The run's experiment.
+    public let experiment: Experiment
+    /// The model, weights loaded.
+    public let model: Sequential
+    /// Each input column's standardisation, in column order; empty when the data was used as is.
+    public let scaling: [ColumnScaling]
+    let run: RunFolder
+    let checkpoint: Safetensors
+
+    /// Refuses data that differs from what the checkpoint was trained on.
+    public func checkData(_ dataset: Dataset) throws {
+        try TrainingRun.checkData(dataset, against: checkpoint, of: run)
+    }
+
+    /// The scaling of each target column (identity when the data was not standardised).
+    public var targetScaling: [ColumnScaling] {
+        guard !scaling.isEmpty, case .csv(let csv) = experiment.data.source else {
+            return Array(repeating: ColumnScaling(column: "value", mean: 0, std: 1), count: experiment.data.targetFeatures)
+        }
+        return csv.targets.map { name in scaling.first { $0.column == name }! }
     }
 }

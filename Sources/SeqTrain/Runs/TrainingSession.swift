@@ -33,6 +33,7 @@ final class TrainingSession {
     func checkpoint(historyRow: [String]?) -> Data {
         var file = Checkpoint.make(model: trainer.model, optimizer: trainer.optimizer, state: state, configHash: configHash)
         if let historyRow { file.metadata["history_row"] = historyRow.joined(separator: ",") }
+        file.metadata.merge(Checkpoint.dataMetadata(trainer.dataset)) { _, new in new }
         return file.serialized()
     }
 

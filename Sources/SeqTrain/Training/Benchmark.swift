@@ -31,7 +31,7 @@ public enum Benchmark {
     public static func run(_ experiment: Experiment, epochs: Int, threads: Int) throws -> BenchmarkResult {
         var experiment = experiment
         experiment.train.epochs = epochs
-        let dataset = Dataset(config: experiment.data, seed: experiment.seed)
+        let dataset = try Dataset(config: experiment.data, seed: experiment.seed)
         let trainer = Trainer(experiment: experiment, dataset: dataset, threads: threads)
         var seconds: [Double] = []
         for epoch in 1...epochs {

@@ -29,44 +29,61 @@ public struct Forecaster {
         }
     }
 
-    /// The most steps one forecast can cover (unbounded for method 1).
-    public var maxSteps: Int { data.target == .next ? Int.max : data.horizon }
+    /// Whether a next-value model's predictions can be fed back as inputs: it predicts every input feature.
+    public var feedsBack: Bool {
+        switch data.source {
+        case .sine: return true
+        case .csv(let csv): return csv.targets == csv.columns
+        }
+    }
 
-    /// Forecasts `steps` values after each of `count` windows (`count × window` values, row-major);
-    /// returns `count × steps` values, row-major.
+    /// The most steps one forecast can cover (unbounded for method 1 when predictions can be fed back).
+    public var maxSteps: Int {
+        switch data.target {
+        case .next: return feedsBack ? Int.max : 1
+        case .vector, .sequence: return data.horizon
+        }
+    }
+
+    /// Forecasts `steps` steps after each of `count` windows (`count × window × features` values,
+    /// row-major); returns `count × steps × targets` values, row-major.
     public func forecast(windows: [Float], count: Int, steps: Int) throws -> [Float] {
-        let T = data.window
-        precondition(windows.count == count * T, "each window has \(T) values")
+        let T = data.window, F = data.features, K = data.targetFeatures, H = data.horizon
+        precondition(windows.count == count * T * F, "each window has \(T) steps of \(F) values")
         guard steps >= 1, steps <= maxSteps else {
-            throw ForecastError(description: "this model forecasts at most \(data.horizon) steps at once (\(method)); ask for 1 to \(data.horizon)")
+            if data.target == .next {
+                throw ForecastError(description: "this next-value model predicts \(K) of its \(F) input columns, so its predictions "
+                    + "cannot be fed back as inputs: it forecasts 1 step; train a vector or sequence model for more")
+            }
+            throw ForecastError(description: "this model forecasts at most \(H) steps at once (\(method)); ask for 1 to \(H)")
         }
         let replica = model.replicas[0]
-        var out = [Float](repeating: 0, count: count * steps)
+        var out = [Float](repeating: 0, count: count * steps * K)
         for start in stride(from: 0, to: count, by: replica.maxBatch) {
             let B = min(replica.maxBatch, count - start)
-            // Each series: its window followed by the values forecast so far.
-            var extended = [[Float]](repeating: [], count: B)
-            for b in 0..<B { extended[b] = Array(windows[((start + b) * T)..<((start + b + 1) * T)]) }
+            // Each sample: its window followed by the steps forecast so far (method 1 only).
+            var extended = (0..<B).map { Array(windows[((start + $0) * T * F)..<((start + $0 + 1) * T * F)]) }
             let rounds = data.target == .next ? steps : 1
-            for _ in 0..<rounds {
+            for round in 0..<rounds {
                 let x = replica.input.pointer
                 for b in 0..<B {
-                    let tail = extended[b].suffix(T)
-                    for (t, value) in tail.enumerated() { x[t * B + b] = value }  // time-major [T][B][1]
+                    let tail = extended[b].suffix(T * F)
+                    for (i, value) in tail.enumerated() { x[((i / F) * B + b) * F + i % F] = value }  // time-major [T][B][F]
                 }
                 let y = replica.forward(batch: B)
                 for b in 0..<B {
+                    let row = (start + b) * steps * K
                     switch data.target {
-                    case .next: extended[b].append(y[b])
-                    case .vector: for k in 0..<steps { extended[b].append(y[b * data.horizon + k]) }
+                    case .next:
+                        for j in 0..<K { out[row + round * K + j] = y[b * K + j] }
+                        if round + 1 < rounds { for j in 0..<K { extended[b].append(y[b * K + j]) } }
+                    case .vector:
+                        for i in 0..<(steps * K) { out[row + i] = y[b * H * K + i] }
                     case .sequence:
-                        let last = (T - 1) * B * data.horizon
-                        for k in 0..<steps { extended[b].append(y[last + b * data.horizon + k]) }
+                        let last = ((T - 1) * B + b) * H * K
+                        for i in 0..<(steps * K) { out[row + i] = y[last + i] }
                     }
                 }
-            }
-            for b in 0..<B {
-                for k in 0..<steps { out[(start + b) * steps + k] = extended[b][T + k] }
             }
         }
         return out
@@ -90,33 +107,37 @@ public struct MultiStepEvaluation {
 }
 
 extension TrainingRun {
-    /// Forecasts `steps` values after every validation window of a run and compares them with the
-    /// truth. The series are drawn with `window + steps` steps from the run's seed (what the chapter
-    /// does for its 10-steps-ahead comparison), so models of every target are measured on the same data.
+    /// Forecasts `steps` steps after every validation window of a run and compares them with the
+    /// truth, in the units the model was trained in. Samples are cut with a horizon of `steps` (for
+    /// the generator, series drawn with `window + steps` steps from the run's seed, as the chapter does
+    /// for its 10-steps-ahead comparison), so models of every target are measured on the same data.
     public static func evaluateSteps(run: RunFolder, steps: Int, checkpoint: String) throws -> MultiStepEvaluation {
-        let (experiment, model) = try trainedModel(run, checkpoint: checkpoint)
-        var data = experiment.data
+        let trained = try trainedModel(run, checkpoint: checkpoint)
+        var data = trained.experiment.data
         data.target = .vector
         data.horizon = steps
-        let dataset = Dataset(config: data, seed: experiment.seed)
-        let forecaster = Forecaster(model: model, data: experiment.data)
-        let rows = Array(dataset.indices(of: .valid))
-        let S = data.stepsPerSeries, T = data.window
+        let dataset = try Dataset(config: data, seed: trained.experiment.seed)
+        try trained.checkData(dataset)
+        let forecaster = Forecaster(model: trained.model, data: trained.experiment.data)
+        let samples = Array(dataset.indices(of: .valid))
+        let T = data.window, F = dataset.features, K = dataset.targetFeatures.count
         var windows: [Float] = []
-        windows.reserveCapacity(rows.count * T)
-        for row in rows { windows += dataset.series[(row * S)..<(row * S + T)] }
-        let forecast = try forecaster.forecast(windows: windows, count: rows.count, steps: steps)
+        windows.reserveCapacity(samples.count * T * F)
+        for sample in samples { windows += dataset.window(ofSample: sample) }
+        let forecast = try forecaster.forecast(windows: windows, count: samples.count, steps: steps)
         var perStep = [Double](repeating: 0, count: steps), naive = [Double](repeating: 0, count: steps)
-        for (i, row) in rows.enumerated() {
-            let last = dataset.series[row * S + T - 1]
+        for (i, sample) in samples.enumerated() {
+            let window = dataset.window(ofSample: sample), truth = dataset.future(ofSample: sample, steps: steps)
             for k in 0..<steps {
-                let truth = dataset.series[row * S + T + k]
-                let e = forecast[i * steps + k] - truth, n = last - truth
-                perStep[k] += Double(e * e)
-                naive[k] += Double(n * n)
+                for (j, f) in dataset.targetFeatures.enumerated() {
+                    let e = forecast[(i * steps + k) * K + j] - truth[k * K + j]
+                    let n = window[window.startIndex + (T - 1) * F + f] - truth[k * K + j]
+                    perStep[k] += Double(e * e)
+                    naive[k] += Double(n * n)
+                }
             }
         }
-        let count = Double(rows.count)
+        let count = Double(samples.count * K)
         return MultiStepEvaluation(steps: steps, method: forecaster.method,
                                    perStep: perStep.map { $0 / count }, naivePerStep: naive.map { $0 / count })
     }
