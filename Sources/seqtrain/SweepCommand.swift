@@ -2,14 +2,17 @@ import ArgumentParser
 import Foundation
 import SeqTrain
 
-/// `seqtrain sweep CONFIG --grid PATH=v1,v2 …`: one run per point of the grid, several at once.
+/// `seqtrain sweep CONFIG [--grid PATH=v1,v2 …]`: one run per point of the grid, several at once.
 struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train every combination of --grid values, several runs at once, and tabulate them in sweep.csv.",
+        abstract: "Train every combination of the file's sweep: values and --grid values, several runs at once, "
+            + "and tabulate them in sweep.csv.",
         discussion: """
-            Runs go under runs/<name>/sweep-<id>/<point>/, where the id is a hash of the config, the --set \
-            overrides and the grid. Running the same sweep again skips finished runs, resumes interrupted ones \
-            and starts the missing ones.
+            The grid is the file's `sweep:` block (a mapping of config paths to lists of values) plus every \
+            --grid; a --grid axis replaces the block's axis of the same path. Runs go under \
+            runs/<name>/sweep-<id>/<point>/, where the id is a hash of the config, the --set overrides and the \
+            grid. Running the same sweep again skips finished runs, resumes interrupted ones and starts the \
+            missing ones.
             """)
 
     @Argument(help: "The experiment file.")
@@ -28,19 +31,23 @@ struct Sweep: ParsableCommand {
     var parallel: Int = WorkerPool.availableCores
 
     func validate() throws {
-        guard !grid.isEmpty else { throw ValidationError("give at least one --grid PATH=VALUE,VALUE") }
         guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1") }
     }
 
     func run() throws {
         try withErrorReporting {
-            let sweepGrid = try SweepGrid(arguments: grid)
+            let sweepGrid = try SweepGrid(block: try ExperimentParser.sweepAxes(path: config), arguments: grid)
+            guard !sweepGrid.axes.isEmpty else {
+                throw ConfigErrors([Diagnostic(file: config, position: nil, message: "there is nothing to sweep",
+                                               suggestion: "add a sweep: block to the file, e.g. sweep: {model.0.units: [10, 20]}, "
+                                                   + "or give --grid model.0.units=10,20")])
+            }
             let base = try overrides.parsed()
             let experiment = try ExperimentParser.load(path: config, overrides: base)
             // Check every point before starting any run.
             let points = sweepGrid.points
             for point in points { _ = try ExperimentParser.load(path: config, overrides: base + (try sweepGrid.overrides(point))) }
-            let identity = TrainingRun.resolvedConfig(experiment, source: nil).hash + "|" + grid.joined(separator: "|")
+            let identity = TrainingRun.resolvedConfig(experiment, source: nil).hash + "|" + sweepGrid.arguments.joined(separator: "|")
             let folder = "\(runsDir)/\(experiment.name)/sweep-\(Fingerprint.hex(Fingerprint.fnv1a(identity.utf8)).prefix(8))"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             print("sweep of \(points.count) runs in \(folder), \(min(parallel, points.count)) at a time")

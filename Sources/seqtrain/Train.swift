@@ -20,6 +20,10 @@ struct Train: ParsableCommand {
         try withErrorReporting {
             let overrides = try overrides.parsed()
             let experiment = try ExperimentParser.load(path: config, overrides: overrides)
+            if !(try ExperimentParser.sweepAxes(path: config)).isEmpty {
+                Console.standardOutput.write("note: \(config) has a sweep: block; this trains its base values once "
+                    + "(seqtrain sweep \(config) runs the grid)\n")
+            }
             try TrainingRun.train(experiment, source: config, overrides: overrides, runsDir: runsDir, threads: threading.threads,
                                   console: .standardOutput)
         }
@@ -42,6 +46,11 @@ struct Check: ParsableCommand {
             let dataset = try Dataset(config: data, seed: experiment.seed)
             print("\(config): ok")
             print(dataset.summary)
+            let sweep = SweepGrid(axes: try ExperimentParser.sweepAxes(path: config))
+            if !sweep.axes.isEmpty {
+                print("sweep: \(sweep.points.count) runs over " + sweep.axes.map { "\($0.path) (\($0.values.count))" }.joined(separator: " x ")
+                    + "; run them with seqtrain sweep \(config)")
+            }
             switch experiment.model {
             case .naive:
                 print("model: naive (repeat the last input value; nothing to train)")

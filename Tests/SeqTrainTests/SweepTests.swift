@@ -60,4 +60,59 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains("--set model.0.units=0: error: model.0.units must be between 1 and 4096"), bad.stderr)
     }
+
+    func testSweepBlockInTheFile() throws {
+        let folder = try temporaryFolder(self)
+        let yaml = """
+            name: block
+            data: {source: {generator: sine, series: 300}, window: 8, split: {train: 200, valid: 50, test: 50}}
+            model:
+              - SimpleRNN: {units: 3}
+              - Dense: {units: 1}
+            train: {epochs: 1}
+            sweep:
+              train.optimizer.learning_rate: [0.001, 0.01]
+              train.optimizer: [{name: sgd, momentum: 0.9}, "adam"]
+            """
+        try yaml.write(toFile: folder + "/block.yaml", atomically: true, encoding: .utf8)
+        let axes = try ExperimentParser.sweepAxes(path: folder + "/block.yaml")
+        XCTAssertEqual(axes.map(\.path), ["train.optimizer.learning_rate", "train.optimizer"])
+        XCTAssertEqual(axes[1].values, ["{name: sgd, momentum: 0.9}", "\"adam\""])
+        XCTAssertEqual(axes[0].origins, ["\(folder)/block.yaml:8:35 (sweep)", "\(folder)/block.yaml:8:42 (sweep)"])
+        // The block is not part of the experiment: a plain run trains the base values.
+        let experiment = try ExperimentParser.load(path: folder + "/block.yaml")
+        XCTAssertFalse(ExperimentWriter.yaml(experiment).contains("sweep"))
+
+        // A --grid axis replaces the block's axis of the same path and adds to the others.
+        let grid = try SweepGrid(block: axes, arguments: ["train.optimizer.learning_rate=0.005", "train.epochs=1,2"])
+        XCTAssertEqual(grid.arguments, ["train.optimizer=" + axes[1].values.joined(separator: ","),
+                                        "train.optimizer.learning_rate=0.005", "train.epochs=1,2"])
+        let check = try runSeqtrain(["check", "block.yaml"], in: folder)
+        XCTAssertTrue(check.stdout.contains("sweep: 4 runs over train.optimizer.learning_rate (2) x train.optimizer (2)"), check.stdout)
+        // Every point is checked before any run, and a bad value is reported at its line in the file.
+        try yaml.replacingOccurrences(of: #"train.optimizer: [{name: sgd, momentum: 0.9}, "adam"]"#, with: "model.0.units: [3, 0]")
+            .write(toFile: folder + "/bad.yaml", atomically: true, encoding: .utf8)
+        let bad = try runSeqtrain(["sweep", "bad.yaml"], in: folder)
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("bad.yaml:9:22 (sweep): error: model.0.units must be between 1 and 4096, found 0"), bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/runs"))
+        try yaml.replacingOccurrences(of: "  train.optimizer:", with: "  trian.optimizer:").write(toFile: folder + "/typo.yaml", atomically: true, encoding: .utf8)
+        let typo = try runSeqtrain(["check", "typo.yaml"], in: folder)
+        XCTAssertEqual(typo.status, 2)
+        XCTAssertTrue(typo.stderr.contains("typo.yaml:9:3: error: sweep path 'trian.optimizer' does not start with a section "
+            + "of the experiment (did you mean 'train.optimizer'?)"), typo.stderr)
+        try String(yaml[..<yaml.range(of: "sweep:")!.lowerBound]).write(toFile: folder + "/plain.yaml", atomically: true, encoding: .utf8)
+        let nothing = try runSeqtrain(["sweep", "plain.yaml"], in: folder)
+        XCTAssertEqual(nothing.status, 2)
+        XCTAssertTrue(nothing.stderr.contains("plain.yaml: error: there is nothing to sweep"), nothing.stderr)
+
+        let run = try runSeqtrain(["sweep", "block.yaml"], in: folder)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("sweep of 4 runs"), run.stdout)
+        let sweeps = try FileManager.default.contentsOfDirectory(atPath: folder + "/runs/block").filter { $0.hasPrefix("sweep-") }
+        let csv = try String(contentsOfFile: folder + "/runs/block/" + sweeps[0] + "/sweep.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.count, 5)
+        XCTAssertTrue(csv[1].hasPrefix("0.001,\"{name: sgd, momentum: 0.9}\","), String(csv[1]))
+        XCTAssertTrue(csv.dropFirst().allSatisfy { $0.contains(",finished,") }, csv.joined(separator: "\n"))
+    }
 }

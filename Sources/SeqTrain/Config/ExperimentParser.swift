@@ -104,7 +104,7 @@ public enum ExperimentParser {
 
     private static func parseRoot(_ root: Node, defaultName: String, reader: inout NodeReader) -> Experiment? {
         guard let entries = reader.mapping(root, "the experiment") else { return nil }
-        reader.checkKeys(entries, allowed: ["name", "seed", "data", "model", "train"], in: "the experiment")
+        reader.checkKeys(entries, allowed: ["name", "seed", "data", "model", "train", "sweep"], in: "the experiment")
         let value = { (key: String) in entries.first { $0.key == key }?.value }
 
         var name: String? = defaultName
@@ -119,6 +119,7 @@ public enum ExperimentParser {
             return nil
         }
         let model = parseModel(modelNode, reader: &reader)
+        if let sweep = value("sweep") { _ = parseSweep(sweep, reader: &reader) }
         guard let name, let seed, let data, let model, let train else { return nil }
         if case .layers(let layers) = model {
             checkShapes(layers, modelNode: modelNode, data: data, train: train, trainNode: value("train"), reader: &reader)

@@ -14,6 +14,8 @@ public struct Override: Equatable, Sendable {
     public var value: String
     /// The argument as the user wrote it.
     public var argument: String
+    /// Where it comes from, as messages name it: `--set PATH=VALUE`, or a line of a `sweep:` block.
+    public var origin: String
 
     /// Parses `PATH=VALUE`.
     public init(_ argument: String) throws {
@@ -29,6 +31,7 @@ public struct Override: Equatable, Sendable {
         self.path = path
         value = String(argument[argument.index(after: equals)...])
         self.argument = argument
+        origin = "--set \(argument)"
     }
 
     /// Applies overrides to a parsed file. Their nodes are placed on lines after the file's last, so
@@ -42,7 +45,7 @@ public struct Override: Equatable, Sendable {
                 value = try Yams.compose(yaml: String(repeating: "\n", count: line - 1) + override.value)
                     ?? Yams.compose(yaml: String(repeating: "\n", count: line - 1) + "null")!
             } catch {
-                throw ConfigErrors([Diagnostic(file: "--set \(override.argument)", position: nil,
+                throw ConfigErrors([Diagnostic(file: override.origin, position: nil,
                                                message: "the value is not valid YAML", suggestion: "quote it, e.g. name='my run'")])
             }
             root = try set(value, at: override.path[...], in: root, override: override, line: line)
@@ -54,7 +57,7 @@ public struct Override: Equatable, Sendable {
         guard let key = path.first else { return value }
         let rest = path.dropFirst()
         func fail(_ message: String, _ suggestion: String? = nil) -> ConfigErrors {
-            ConfigErrors([Diagnostic(file: "--set \(override.argument)", position: nil, message: message, suggestion: suggestion)])
+            ConfigErrors([Diagnostic(file: override.origin, position: nil, message: message, suggestion: suggestion)])
         }
         switch node {
         case .mapping(let mapping):
@@ -93,7 +96,7 @@ extension ExperimentParser {
         diagnostics.map { diagnostic in
             guard let line = diagnostic.position?.line, line > fileLines, line - fileLines - 1 < overrides.count else { return diagnostic }
             var moved = diagnostic
-            moved.file = "--set \(overrides[line - fileLines - 1].argument)"
+            moved.file = overrides[line - fileLines - 1].origin
             moved.position = nil
             return moved
         }

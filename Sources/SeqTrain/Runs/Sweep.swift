@@ -8,7 +8,29 @@ public struct SweepGrid: Equatable {
         public var path: String
         /// The values, as YAML text.
         public var values: [String]
+        /// Where each value was written (`file:line:column (sweep)`), for messages; empty for `--grid`.
+        public var origins: [String] = []
+
+        /// Creates an axis.
+        public init(path: String, values: [String], origins: [String] = []) {
+            self.path = path
+            self.values = values
+            self.origins = origins
+        }
     }
+
+    /// A grid of the given axes.
+    public init(axes: [Axis]) { self.axes = axes }
+
+    /// The axes of a file's `sweep:` block with `--grid` axes added; a `--grid` axis replaces the
+    /// block's axis of the same path.
+    public init(block: [Axis], arguments: [String]) throws {
+        let grid = try SweepGrid(arguments: arguments)
+        axes = block.filter { axis in !grid.axes.contains { $0.path == axis.path } } + grid.axes
+    }
+
+    /// The grid as `PATH=v1,v2` texts (the sweep's identity).
+    public var arguments: [String] { axes.map { "\($0.path)=" + $0.values.joined(separator: ",") } }
 
     /// The axes, the first varying slowest.
     public var axes: [Axis]
@@ -46,7 +68,11 @@ public struct SweepGrid: Equatable {
 
     /// The overrides of a point.
     public func overrides(_ point: [String]) throws -> [Override] {
-        try zip(axes, point).map { try Override("\($0.path)=\($1)") }
+        try zip(axes, point).map { axis, value in
+            var override = try Override("\(axis.path)=\(value)")
+            if let index = axis.values.firstIndex(of: value), index < axis.origins.count { override.origin = axis.origins[index] }
+            return override
+        }
     }
 
     /// A folder name for a point: `03-learning_rate-0.005-units-20` (index, then last path part and value).
