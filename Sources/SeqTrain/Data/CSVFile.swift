@@ -24,13 +24,16 @@ public struct CSVFile {
     public let header: [String]
     /// The header's line number.
     let headerLine: Int
-    /// The data rows, in file order.
+    /// The data rows, in file order (malformed rows left out).
     let records: [Record]
+    /// The malformed rows: reported with the value problems of `numbers`, so that one run shows all.
+    let rowProblems: Problems
 
     /// Number of data rows (time steps).
     public var rowCount: Int { records.count }
 
-    /// Reads and splits the file; a malformed row (a wrong number of fields, an open quote) is an error.
+    /// Reads and splits the file. A malformed row (a wrong number of fields, an open quote) is kept
+    /// aside and reported by `numbers`; a file without a usable header is an error here.
     public init(path: String) throws {
         self.path = path
         var isDirectory: ObjCBool = false
@@ -70,17 +73,19 @@ public struct CSVFile {
             throw ConfigErrors([Diagnostic(file: path, position: nil, message: "has no header row",
                                            suggestion: "the first line names the columns, e.g. month,value")])
         }
+        var headerProblems = Problems(path: path)
         if header.fields.count == 1, header.fields[0].contains(";") {
-            problems.add(line: header.line, column: 1, "the header has one column '\(header.fields[0].prefix(40))'",
+            headerProblems.add(line: header.line, column: 1, "the header has one column '\(header.fields[0].prefix(40))'",
                          suggestion: "the file seems to separate fields with ';'; seqtrain reads comma-separated files")
         }
         for (i, name) in header.fields.enumerated() where header.fields[..<i].contains(name) {
-            problems.add(line: header.line, column: 1, "the header names column '\(name)' twice")
+            headerProblems.add(line: header.line, column: 1, "the header names column '\(name)' twice")
         }
-        try problems.throwIfAny()
+        try headerProblems.throwIfAny()
         self.header = header.fields
         self.headerLine = header.line
         self.records = records
+        rowProblems = problems
     }
 
     /// Splits one line at commas outside double quotes; nil when a quote is left open.
@@ -118,7 +123,7 @@ public struct CSVFile {
     /// names the config key the columns come from, for messages.
     public func numbers(_ columns: [String], role: String) throws -> [Float] {
         let indices = try columnIndices(columns, role: role)
-        var problems = Problems(path: path)
+        var problems = rowProblems
         var values = [Float](repeating: 0, count: records.count * indices.count)
         for (r, record) in records.enumerated() {
             for (c, index) in indices.enumerated() {
@@ -179,7 +184,7 @@ public struct CSVFile {
         return indices
     }
 
-    /// Diagnostics of one file, capped at `maxProblems` with a count of the rest.
+    /// Diagnostics of one file, reported in line order, the first `maxProblems` of them and a count of the rest.
     struct Problems {
         let path: String
         var diagnostics: [Diagnostic] = []
@@ -188,16 +193,21 @@ public struct CSVFile {
         init(path: String) { self.path = path }
 
         mutating func add(line: Int, column: Int, _ message: String, suggestion: String? = nil) {
-            guard diagnostics.count < CSVFile.maxProblems else { more += 1; return }
+            guard diagnostics.count < 100 * CSVFile.maxProblems else { more += 1; return }  // bounds memory on a wrong file
             diagnostics.append(Diagnostic(file: path, position: SourcePosition(line: line, column: column),
                                           message: message, suggestion: suggestion))
         }
 
         func throwIfAny() throws {
             guard !diagnostics.isEmpty else { return }
-            var all = diagnostics
-            if more > 0 { all.append(Diagnostic(file: path, position: nil, message: "and \(more) more problem\(more == 1 ? "" : "s")")) }
-            throw ConfigErrors(all)
+            let sorted = diagnostics.enumerated().sorted {
+                ($0.element.position?.line ?? 0, $0.element.position?.column ?? 0, $0.offset)
+                    < ($1.element.position?.line ?? 0, $1.element.position?.column ?? 0, $1.offset)
+            }.map(\.element)
+            var shown = Array(sorted.prefix(CSVFile.maxProblems))
+            let rest = sorted.count - shown.count + more
+            if rest > 0 { shown.append(Diagnostic(file: path, position: nil, message: "and \(rest) more problem\(rest == 1 ? "" : "s")")) }
+            throw ConfigErrors(shown)
         }
     }
 }

@@ -76,8 +76,8 @@ public struct Dataset: Sendable {
             scaling = []
         case .csv(let source):
             let file = try CSVFile(path: source.path)
-            if let time = source.timeColumn { try file.checkTimeOrder(time) }
             var raw = try file.numbers(source.columns, role: "data.source.columns")
+            if let time = source.timeColumn { try file.checkTimeOrder(time) }
             let rows = file.rowCount
             features = source.columns.count
             targetFeatures = source.targets.map { source.columns.firstIndex(of: $0)! }

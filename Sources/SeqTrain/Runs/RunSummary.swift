@@ -30,12 +30,32 @@ public struct RunSummary {
     public var epochSeconds: [Double] = []
     /// Threads that trained (they change the speed, not the numbers).
     public var threads = 1
+    /// For a CSV series: the rows and samples of each split and the standardisation (nil for generated data).
+    public var csvData: JSONValue?
 
     /// Creates an empty summary.
     public init(experiment: Experiment, configHash: String, dataHash: UInt64) {
         self.experiment = experiment
         self.configHash = configHash
         self.dataHash = dataHash
+    }
+
+    /// A summary of a run on `dataset`, with what a CSV series was cut into.
+    init(experiment: Experiment, configHash: String, dataset: Dataset) {
+        self.init(experiment: experiment, configHash: configHash, dataHash: dataset.fingerprint)
+        guard case .csv(let csv) = dataset.config.source else { return }
+        let splits = SplitName.allCases.map { split -> (String, JSONValue) in
+            let rows = dataset.splitExtents[split]!
+            return (split.rawValue, .object([("first_row", .int(rows.lowerBound + 1)), ("rows", .int(rows.count)),
+                                             ("samples", .int(dataset.indices(of: split).count))]))
+        }
+        csvData = .object([
+            ("file", .string(csv.path)),
+            ("splits", .object(splits)),
+            ("standardization", .array(dataset.scaling.map {
+                .object([("column", .string($0.column)), ("mean", .number($0.mean)), ("std", .number($0.std))])
+            })),
+        ])
     }
 
     /// `{"loss": …, "<metric>": …}` with a key prefix.
@@ -67,6 +87,6 @@ public struct RunSummary {
             ("threads", .int(threads)),
             ("seconds", .number((seconds * 1000).rounded() / 1000)),
             ("seconds_per_epoch_median", .number((median * 1e6).rounded() / 1e6)),
-        ])
+        ] + (csvData.map { [("data", $0)] } ?? []))
     }
 }

@@ -82,7 +82,7 @@ public enum TrainingRun {
             try AtomicFile.write(configText, to: folder.configPath)
             try AtomicFile.write(History(metrics: experiment.train.metrics).csv, to: folder.historyPath)
         }
-        var summary = RunSummary(experiment: experiment, configHash: configHash, dataHash: dataset.fingerprint)
+        var summary = RunSummary(experiment: experiment, configHash: configHash, dataset: dataset)
         let train = Trainer.naive(dataset: dataset, experiment: experiment, split: .train)
         summary.naiveValid = Trainer.naive(dataset: dataset, experiment: experiment, split: .valid)
         summary.naiveTest = Trainer.naive(dataset: dataset, experiment: experiment, split: .test)

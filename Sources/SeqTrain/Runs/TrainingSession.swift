@@ -73,7 +73,7 @@ final class TrainingSession {
 
     /// Writes `summary.json` from the history and the best checkpoint's test figures.
     func writeSummary(dataset: Dataset) throws {
-        var summary = RunSummary(experiment: experiment, configHash: configHash, dataHash: dataset.fingerprint)
+        var summary = RunSummary(experiment: experiment, configHash: configHash, dataset: dataset)
         summary.naiveValid = Trainer.naive(dataset: dataset, experiment: experiment, split: .valid)
         summary.naiveTest = Trainer.naive(dataset: dataset, experiment: experiment, split: .test)
         summary.threads = trainer.pool.threadCount
