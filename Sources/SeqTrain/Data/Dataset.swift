@@ -216,18 +216,24 @@ public struct Dataset: Sendable {
             targetFeatures.withUnsafeBufferPointer { targets in
                 for (b, row) in rows.enumerated() {
                     let s = data.baseAddress! + sampleStarts[row] * F
-                    for t in 0..<T { for f in 0..<F { x[(t * B + b) * F + f] = s[t * F + f] } }
+                    for t in 0..<T { (x + (t * B + b) * F).update(from: s + t * F, count: F) }
                     switch config.target {
                     case .next, .vector:
-                        for k in 0..<H { for (j, f) in targets.enumerated() { y[(b * H + k) * K + j] = s[(T + k) * F + f] } }
+                        copyTargets(from: s + T * F, to: y + b * H * K, steps: H, features: F, targets: targets)
                     case .sequence:
-                        for t in 0..<T {
-                            for k in 0..<H { for (j, f) in targets.enumerated() { y[((t * B + b) * H + k) * K + j] = s[(t + 1 + k) * F + f] } }
-                        }
+                        for t in 0..<T { copyTargets(from: s + (t + 1) * F, to: y + (t * B + b) * H * K, steps: H, features: F, targets: targets) }
                     }
                 }
             }
         }
+    }
+
+    /// Copies the target features of `steps` consecutive steps, step-major.
+    @inline(__always)
+    private func copyTargets(from source: UnsafePointer<Float>, to out: UnsafeMutablePointer<Float>, steps: Int, features F: Int,
+                             targets: UnsafeBufferPointer<Int>) {
+        let K = targets.count
+        for k in 0..<steps { for j in 0..<K { out[k * K + j] = source[k * F + targets[j]] } }
     }
 
     /// The naive forecast of the same samples, in the target's layout: the last value seen, repeated.
