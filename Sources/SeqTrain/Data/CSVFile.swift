@@ -37,7 +37,10 @@ public struct CSVFile {
     public init(path: String) throws {
         self.path = path
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ConfigErrors([Diagnostic(file: path, position: nil, message: "is a directory, expected a CSV file")])
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
             throw ConfigErrors([Diagnostic(file: path, position: nil, message: "no such CSV file",
                                            suggestion: "data.source.csv is read relative to the current directory, "
                                                + FileManager.default.currentDirectoryPath)])
