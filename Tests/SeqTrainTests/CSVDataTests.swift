@@ -170,4 +170,37 @@ final class CSVDataTests: XCTestCase {
         XCTAssertEqual(Array(y[16..<20]), [207, 7, 208, 8])
         XCTAssertEqual(Array(naive[16..<20]), [206, 6, 206, 6])
     }
+
+    /// The shipped series cut and scaled as numpy and `keras.utils.timeseries_dataset_from_array` cut
+    /// them (Fixtures/csv_golden.json, made by scripts/golden/make_csv_golden.py).
+    func testWindowsAndScalingMatchKerasAndNumpy() throws {
+        let cases = try XCTUnwrap(try fixture("csv_golden.json")["cases"] as? [[String: Any]])
+        XCTAssertEqual(cases.count, 3)
+        for c in cases {
+            let columns = c["columns"] as! [String], fractions = (c["fractions"] as! [NSNumber]).map(\.doubleValue)
+            let data = DataConfig(source: .csv(CSVSource(path: repositoryRoot + "/" + (c["file"] as! String), columns: columns,
+                                                         targets: c["targets"] as? [String])),
+                                  window: c["window"] as! Int, target: .vector, horizon: c["horizon"] as! Int,
+                                  split: Split(train: .fraction(fractions[0]), valid: .fraction(fractions[1]), test: .fraction(fractions[2])),
+                                  stride: c["stride"] as! Int, standardize: true)
+            let dataset = try Dataset(config: data, seed: 0)
+            let what = "\(c["file"]!) window \(data.window) stride \(data.stride)"
+            XCTAssertEqual(dataset.values.count / columns.count, c["rows"] as! Int, what)
+            XCTAssertEqual([dataset.splitExtents[.train]!.upperBound, dataset.splitExtents[.valid]!.upperBound,
+                            dataset.splitExtents[.test]!.upperBound], ints(c["boundaries"]), what)
+            for (f, (mean, std)) in zip((c["mean"] as! [NSNumber]).map(\.doubleValue), (c["std"] as! [NSNumber]).map(\.doubleValue)).enumerated() {
+                XCTAssertEqual(dataset.scaling[f].mean, mean, accuracy: abs(mean) * 1e-13, what)
+                XCTAssertEqual(dataset.scaling[f].std, std, accuracy: std * 1e-13, what)
+            }
+            let starts = c["starts"] as! [String: Any], first = c["first_samples"] as! [String: [String: Any]]
+            for split in SplitName.allCases {
+                let samples = dataset.indices(of: split)
+                XCTAssertEqual(samples.map { dataset.sampleStarts[$0] }, ints(starts[split.rawValue]), "\(what) \(split)")
+                assertClose(Array(dataset.window(ofSample: samples.lowerBound)), floats(first[split.rawValue]!["input"]),
+                            tolerance: 1e-6, "\(what) \(split) first input")
+                assertClose(dataset.future(ofSample: samples.lowerBound, steps: data.horizon), floats(first[split.rawValue]!["target"]),
+                            tolerance: 1e-6, "\(what) \(split) first target")
+            }
+        }
+    }
 }
