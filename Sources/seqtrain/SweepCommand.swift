@@ -42,6 +42,11 @@ struct Sweep: ParsableCommand {
                                                suggestion: "add a sweep: block to the file, e.g. sweep: {model.0.units: [10, 20]}, "
                                                    + "or give --grid model.0.units=10,20")])
             }
+            guard sweepGrid.pointCount <= SweepGrid.maxPoints else {
+                throw ConfigErrors([Diagnostic(file: config, position: nil,
+                                               message: "the sweep has \(sweepGrid.pointCount) runs, more than \(SweepGrid.maxPoints)",
+                                               suggestion: "sweep fewer values at once")])
+            }
             let base = try overrides.parsed()
             let experiment = try ExperimentParser.load(path: config, overrides: base)
             // Check every point before starting any run.

@@ -48,7 +48,7 @@ struct Check: ParsableCommand {
             print(dataset.summary)
             let sweep = SweepGrid(axes: try ExperimentParser.sweepAxes(path: config))
             if !sweep.axes.isEmpty {
-                print("sweep: \(sweep.points.count) runs over " + sweep.axes.map { "\($0.path) (\($0.values.count))" }.joined(separator: " x ")
+                print("sweep: \(sweep.pointCount) runs over " + sweep.axes.map { "\($0.path) (\($0.values.count))" }.joined(separator: " x ")
                     + "; run them with seqtrain sweep \(config)")
             }
             switch experiment.model {

@@ -67,6 +67,13 @@ final class CSVDataTests: XCTestCase {
             "\(path):4:1: error: time '1950-02' does not come after '1950-03' (line 3) "
                 + "(rows must be in time order, each time once; sort the file by 'month')",
         ])
+        // Day- or month-first dates do not sort as strings: their order is not checked.
+        XCTAssertNoThrow(try CSVFile(path: try write("date,v\n12/31/2019,2\n01/01/2020,3\n", "us.csv")).checkTimeOrder("date"))
+        XCTAssertNoThrow(try CSVFile(path: try write("date,v\n31.12.2019,2\n01.01.2020,3\n", "eu.csv")).checkTimeOrder("date"))
+        XCTAssertEqual(messages { try CSVFile(path: try write("date,v\n2020/01/02,2\n2020/01/01,3\n", "iso.csv")).checkTimeOrder("date") }.count, 1)
+        // Only \n, \r\n and \r end a line: other separators inside a field are text.
+        let separators = try CSVFile(path: try write("t,v,note\n1,2,\"a\u{2028}b\"\n2,3,x\u{0C}y\u{85}z\n", "separators.csv"))
+        XCTAssertEqual(try separators.numbers(["v"], role: "columns"), [2, 3])
         let numeric = try write("year,v\n2001,1\n2001,2\n", "numeric.csv")
         XCTAssertEqual(messages { try CSVFile(path: numeric).checkTimeOrder("year") }.count, 1)
         let semicolons = try write("month;sst\n1950-01;1\n", "semi.csv")
@@ -104,6 +111,27 @@ final class CSVDataTests: XCTestCase {
         }
         XCTAssertEqual(dataset.indices(of: .valid).map { dataset.sampleStarts[$0] }, [55, 57, 59, 61, 63, 65, 67, 69, 71])
         XCTAssertEqual(dataset.indices(of: .test).count, 9)
+    }
+
+    func testSequenceTargetsOfValidationAndTestStayInTheirRows() throws {
+        // A sequence target's targets start one step into the window: its samples look back one row only.
+        let path = try rampFile()
+        let data = DataConfig(source: .csv(CSVSource(path: path, columns: ["a"])), window: 5, target: .sequence, horizon: 3,
+                              split: Split(train: 60, valid: 20, test: 20))
+        let dataset = try Dataset(config: data, seed: 0)
+        XCTAssertEqual(dataset.indices(of: .valid).map { dataset.sampleStarts[$0] }, Array(59...72))
+        var y = [Float](repeating: 0, count: 5 * 3), x = [Float](repeating: 0, count: 5)
+        for split in [SplitName.valid, .test] {
+            for sample in dataset.indices(of: split) {
+                [sample].withUnsafeBufferPointer { dataset.fillBatch(rows: $0, inputs: &x, targets: &y) }
+                XCTAssertTrue(y.allSatisfy { dataset.splitExtents[split]!.contains(Int($0)) }, "\(split) sample \(sample): \(y)")
+            }
+        }
+        var short = data
+        short.split = Split(train: 60, valid: 6, test: 34)
+        XCTAssertEqual(messages { _ = try Dataset(config: short, seed: 0) }, [
+            "\(path): error: the valid split has 6 rows; a sample needs its 7 target rows (window 5 + horizon 3 - 1) (give valid more rows)",
+        ])
     }
 
     func testTooFewRowsForASampleIsAnError() throws {

@@ -19,7 +19,7 @@ final class CSVRunTests: XCTestCase {
     func testCSVSourceKeysDefaultsAndRoundTrip() throws {
         let yaml = """
             data:
-              source: {csv: "my data/file 1.csv", columns: [sales, "2020", "true"], targets: [sales], time_column: "day, local"}
+              source: {csv: "my data/file 1.csv", columns: [sales, "2020", "true", "a\\x7Fb\\x85c\\u2028d"], targets: [sales], time_column: "day, local"}
               window: 7
               target: sequence
               horizon: 2
@@ -28,14 +28,14 @@ final class CSVRunTests: XCTestCase {
             model: [{SimpleRNN: {units: 4, return_sequences: true}}, {TimeDistributed: {Dense: {units: 2}}}]
             """
         let e = try ExperimentParser.parse(yaml: yaml, file: "x.yaml")
-        XCTAssertEqual(e.data.source, .csv(CSVSource(path: "my data/file 1.csv", columns: ["sales", "2020", "true"],
+        XCTAssertEqual(e.data.source, .csv(CSVSource(path: "my data/file 1.csv", columns: ["sales", "2020", "true", "a\u{7F}b\u{85}c\u{2028}d"],
                                                      targets: ["sales"], timeColumn: "day, local")))
-        XCTAssertEqual(e.data.inputShape, .sequence(steps: 7, features: 3))
+        XCTAssertEqual(e.data.inputShape, .sequence(steps: 7, features: 4))
         XCTAssertEqual(e.data.stride, 3)
         XCTAssertTrue(e.data.standardize, "standardised unless turned off")
         XCTAssertEqual(e.data.split, Split(train: .fraction(0.6), valid: .count(100), test: .fraction(0.1)))
         let resolved = ExperimentWriter.yaml(e)
-        XCTAssertTrue(resolved.contains(#"source: {csv: "my data/file 1.csv", columns: [sales, "2020", "true"], targets: [sales], "#
+        XCTAssertTrue(resolved.contains(#"source: {csv: "my data/file 1.csv", columns: [sales, "2020", "true", "a\u007Fb\u0085c\u2028d"], targets: [sales], "#
             + #"time_column: "day, local"}"#), resolved)
         XCTAssertTrue(resolved.contains("split: {train: 0.6, valid: 100, test: 0.1}"), resolved)
         XCTAssertEqual(try ExperimentParser.parse(yaml: resolved, file: "resolved"), e)
@@ -161,6 +161,16 @@ final class CSVRunTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("short.csv:1:1: error: the run's data.source.columns names column 'tbilrate', "
             + "which the header does not have"), missing.stderr)
 
+        // Checkpoint metadata that does not match the config is refused, not trusted.
+        let best = runs[0].path + "/checkpoints/best.safetensors"
+        var file = try Safetensors(data: try XCTUnwrap(FileManager.default.contents(atPath: best)))
+        file.metadata["standardization"] = #"[{"column":"unemp","mean":5,"std":2}]"#
+        try file.serialized().write(to: URL(fileURLWithPath: best))
+        let tampered = try runSeqtrain(["predict", runs[0].path, "--input", "data/us-macro-quarterly.csv"], in: folder)
+        XCTAssertEqual(tampered.status, 1)
+        XCTAssertTrue(tampered.stderr.contains("records the standardisation of columns unemp but the run's config standardises "
+            + "unemp, infl, tbilrate"), tampered.stderr)
+
         // A next-value model that predicts one of three inputs cannot feed itself: method 1 needs every column.
         let next = try runSeqtrain(["configs/us_unemployment.yaml", "--set", "train.epochs=1", "--set", "data.target=next",
                                     "--set", "data.horizon=1", "--set", "model.1.units=1", "--set", "name=next"], in: folder)
@@ -170,5 +180,28 @@ final class CSVRunTests: XCTestCase {
         XCTAssertEqual(steps.status, 1)
         XCTAssertTrue(steps.stderr.contains("cannot be fed back as inputs"), steps.stderr)
         XCTAssertEqual(try runSeqtrain(["eval", nextRun.path, "--steps", "1"], in: folder).status, 0)
+    }
+
+    func testANextValueModelFeedsBackEveryColumnWhateverTheTargetOrder() throws {
+        let folder = try project()
+        let experiment = try ExperimentParser.load(path: folder + "/configs/us_unemployment.yaml", overrides: [
+            try Override("data.source.csv=\(folder)/data/us-macro-quarterly.csv"), try Override("data.source.targets=[tbilrate, unemp, infl]"),
+            try Override("data.target=next"), try Override("data.horizon=1"), try Override("model.1.units=3"), try Override("train.epochs=2"),
+        ])
+        let run = try TrainingRun.train(experiment, source: nil, runsDir: folder + "/runs", console: .silent)
+        let trained = try TrainingRun.trainedModel(run, checkpoint: "last")
+        let dataset = try Dataset(config: experiment.data, seed: 0)
+        let window = Array(dataset.window(ofSample: dataset.indices(of: .valid).lowerBound))  // [12, 3]: unemp, infl, tbilrate
+        let forecast = try Forecaster(model: trained.model, data: experiment.data).forecast(windows: window, count: 1, steps: 2)
+        // By hand: predict (tbilrate, unemp, infl), append it as a row in column order, predict again.
+        let replica = trained.model.replicas[0]
+        replica.input.pointer.update(from: window, count: 36)
+        let first = Array(UnsafeBufferPointer(start: replica.forward(batch: 1), count: 3))
+        replica.input.pointer.update(from: Array(window.dropFirst(3)) + [first[1], first[2], first[0]], count: 36)
+        let second = Array(UnsafeBufferPointer(start: replica.forward(batch: 1), count: 3))
+        XCTAssertEqual(forecast, first + second)
+        XCTAssertThrowsError(try Forecaster(model: trained.model, data: experiment.data).forecast(windows: window, count: 1, steps: 0)) {
+            XCTAssertEqual("\($0)", "ask for at least 1 step, not 0")
+        }
     }
 }

@@ -102,6 +102,11 @@ final class SweepTests: XCTestCase {
         XCTAssertTrue(typo.stderr.contains("typo.yaml:9:3: error: sweep path 'trian.optimizer' does not start with a section "
             + "of the experiment (did you mean 'train.optimizer'?)"), typo.stderr)
         try String(yaml[..<yaml.range(of: "sweep:")!.lowerBound]).write(toFile: folder + "/plain.yaml", atomically: true, encoding: .utf8)
+        let huge = yaml.replacingOccurrences(of: "train.optimizer.learning_rate: [0.001, 0.01]", with: (1...5).map {
+            "  model.0.units.\($0): [" + (1...10).map(String.init).joined(separator: ", ") + "]" }.joined(separator: "\n").dropFirst(2))
+        XCTAssertThrowsError(try ExperimentParser.parse(yaml: huge, file: "huge.yaml")) {
+            XCTAssertTrue("\($0)".contains("huge.yaml:8:3: error: sweep has 200000 runs, more than 10000"), "\($0)")
+        }
         let nothing = try runSeqtrain(["sweep", "plain.yaml"], in: folder)
         XCTAssertEqual(nothing.status, 2)
         XCTAssertTrue(nothing.stderr.contains("plain.yaml: error: there is nothing to sweep"), nothing.stderr)

@@ -57,6 +57,12 @@ extension ExperimentParser {
             }
             axes.append(SweepGrid.Axis(path: entry.key, values: items.map(flowText), origins: origins))
         }
+        let count = SweepGrid(axes: axes).pointCount
+        if count > SweepGrid.maxPoints {
+            reader.error(node, "sweep has \(count == Int.max ? "too many" : "\(count)") runs, more than \(SweepGrid.maxPoints)",
+                         suggestion: "sweep fewer values at once")
+            return nil
+        }
         return axes
     }
 

@@ -78,7 +78,14 @@ public enum ExperimentWriter {
             case "\n": quoted += "\\n"
             case "\t": quoted += "\\t"
             default:
-                if scalar.value < 0x20 { quoted += String(format: "\\x%02X", scalar.value) } else { quoted.unicodeScalars.append(scalar) }
+                // Escape what libyaml would refuse or fold: C0 and C1 controls, DEL, line and paragraph
+                // separators, the byte-order mark and the non-characters.
+                let v = scalar.value
+                if v < 0x20 || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029 || v == 0xFEFF || v == 0xFFFE || v == 0xFFFF {
+                    quoted += String(format: "\\u%04X", v)
+                } else {
+                    quoted.unicodeScalars.append(scalar)
+                }
             }
         }
         return quoted + "\""

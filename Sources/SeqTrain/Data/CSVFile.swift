@@ -52,7 +52,7 @@ public struct CSVFile {
         var header: (line: Int, fields: [String])?
         var records: [Record] = []
         var problems = Problems(path: path)
-        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).enumerated() {
             let line = raw
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
@@ -157,11 +157,17 @@ public struct CSVFile {
         }
         try problems.throwIfAny()
         let isoCharacters = CharacterSet(charactersIn: "0123456789-:T. /")
+        // Year first (1950-01, 2024/03/01 12:00): string order is time order. Day- or month-first is not.
+        let yearFirst = { (time: String) -> Bool in
+            let scalars = Array(time.unicodeScalars)
+            return scalars.count >= 4 && scalars[0..<4].allSatisfy { CharacterSet.decimalDigits.contains($0) }
+                && (scalars.count == 4 || !CharacterSet.decimalDigits.contains(scalars[4]))
+        }
         let numbers = times.compactMap(Double.init)
         let comparable: ((Int) -> Bool)?
         if numbers.count == times.count {
             comparable = { numbers[$0] > numbers[$0 - 1] }
-        } else if times.allSatisfy({ $0.count == times[0].count && $0.unicodeScalars.allSatisfy(isoCharacters.contains) }) {
+        } else if times.allSatisfy({ $0.count == times[0].count && $0.unicodeScalars.allSatisfy(isoCharacters.contains) && yearFirst($0) }) {
             comparable = { times[$0] > times[$0 - 1] }
         } else {
             comparable = nil  // free-form labels: no order to check

@@ -85,7 +85,25 @@ public struct Dataset: Sendable {
             let extents: [SplitName: Range<Int>] = [.train: 0..<train, .valid: train..<(train + valid),
                                                     .test: (train + valid)..<(train + valid + test)]
             splitExtents = extents
-            try Self.checkSizes(config: config, rows: rows, extents: extents, file: source.path)
+            if extents[.test]!.upperBound > rows {
+                throw ConfigErrors([Diagnostic(file: source.path, position: nil,
+                                               message: "data.split takes \(extents[.test]!.upperBound) rows but the file has \(rows)",
+                                               suggestion: "make train + valid + test at most \(rows), or give fractions")])
+            }
+            // Training samples lie wholly in the training rows. A validation or test sample's targets
+            // lie in its split; its window may look back into earlier rows, the past at forecast time.
+            // A sequence target has targets inside the window too, so it looks back one row only.
+            func starts(_ split: SplitName) -> [Int] {
+                let extent = extents[split]!
+                let first = split == .train ? 0 : max(0, extent.lowerBound - Self.lookBack(config))
+                guard first + T + H <= extent.upperBound else { return [] }
+                return Array(stride(from: first, through: extent.upperBound - T - H, by: config.stride))
+            }
+            let (trainStarts, validStarts, testStarts) = (starts(.train), starts(.valid), starts(.test))
+            try Self.checkSizes(config: config, extents: extents, samples: [trainStarts.count, validStarts.count, testStarts.count],
+                                file: source.path)
+            sampleStarts = trainStarts + validStarts + testStarts
+            splitSamples = (trainStarts.count, validStarts.count, testStarts.count)
             if config.standardize {
                 scaling = try Self.fitScaling(raw, features: features, rows: extents[.train]!, names: source.columns, file: source.path)
                 for i in raw.indices { raw[i] = scaling[i % features].apply(raw[i]) }
@@ -93,43 +111,28 @@ public struct Dataset: Sendable {
                 scaling = []
             }
             values = raw
-            // Training samples lie wholly in the training rows; a validation or test sample's steps
-            // after the window lie in its split, its window may look back into earlier rows.
-            func starts(_ split: SplitName) -> [Int] {
-                let extent = extents[split]!
-                let first = split == .train ? 0 : max(0, extent.lowerBound - T)
-                guard first + T + H <= extent.upperBound else { return [] }
-                return Array(stride(from: first, through: extent.upperBound - T - H, by: config.stride))
-            }
-            let (trainStarts, validStarts, testStarts) = (starts(.train), starts(.valid), starts(.test))
-            sampleStarts = trainStarts + validStarts + testStarts
-            splitSamples = (trainStarts.count, validStarts.count, testStarts.count)
         }
     }
 
+    /// Rows a validation or test sample's window may reach before its split: the whole window, or
+    /// one row for a sequence target (whose targets start one step after the window's first).
+    static func lookBack(_ config: DataConfig) -> Int { config.target == .sequence ? 1 : config.window }
+
     /// Every split but an empty test split must hold at least one sample.
-    private static func checkSizes(config: DataConfig, rows: Int, extents: [SplitName: Range<Int>], file: String) throws {
+    private static func checkSizes(config: DataConfig, extents: [SplitName: Range<Int>], samples: [Int], file: String) throws {
         let T = config.window, H = config.horizon
         var problems: [Diagnostic] = []
-        let used = extents[.test]!.upperBound
-        if used > rows {
-            problems.append(Diagnostic(file: file, position: nil, message: "data.split takes \(used) rows but the file has \(rows)",
-                                       suggestion: "make train + valid + test at most \(rows), or give fractions"))
-        } else {
-            let train = extents[.train]!.count
-            if train < T + H {
-                problems.append(Diagnostic(file: file, position: nil,
-                    message: "the train split has \(train) rows, fewer than one sample needs (window \(T) + horizon \(H))",
-                    suggestion: "give train more rows or use a shorter window"))
-            }
-            for split in [SplitName.valid, .test] where extents[split]!.count > 0 || split == .valid {
-                let count = extents[split]!.count
-                if count < H || extents[split]!.upperBound < T + H {
-                    problems.append(Diagnostic(file: file, position: nil,
-                        message: "the \(split.rawValue) split has \(count) rows; a sample needs the horizon (\(H)) in it "
-                            + "and \(T + H) rows up to its end", suggestion: "give \(split.rawValue) more rows"))
-                }
-            }
+        if samples[0] == 0 {
+            problems.append(Diagnostic(file: file, position: nil,
+                message: "the train split has \(extents[.train]!.count) rows, fewer than one sample needs (window \(T) + horizon \(H))",
+                suggestion: "give train more rows or use a shorter window"))
+        }
+        for (index, split) in [(1, SplitName.valid), (2, .test)] where samples[index] == 0 && (extents[split]!.count > 0 || split == .valid) {
+            let count = extents[split]!.count
+            let need = config.target == .sequence ? "its \(T + H - 1) target rows (window \(T) + horizon \(H) - 1)"
+                : "the horizon (\(H)) in it and \(T + H) rows up to its end"
+            problems.append(Diagnostic(file: file, position: nil, message: "the \(split.rawValue) split has \(count) rows; a sample needs \(need)",
+                                       suggestion: "give \(split.rawValue) more rows"))
         }
         if !problems.isEmpty { throw ConfigErrors(problems) }
     }

@@ -61,6 +61,17 @@ public struct SweepGrid: Equatable {
         }
     }
 
+    /// The most runs one sweep may have: a grid past it is a mistake, and listing it would exhaust memory.
+    public static let maxPoints = 10_000
+
+    /// The number of points (saturating, so that a huge grid cannot overflow).
+    public var pointCount: Int {
+        axes.reduce(1) { count, axis in
+            let (product, overflow) = count.multipliedReportingOverflow(by: axis.values.count)
+            return overflow ? Int.max : product
+        }
+    }
+
     /// Every point: one value per axis, the first axis varying slowest.
     public var points: [[String]] {
         axes.reduce([[]]) { partial, axis in partial.flatMap { prefix in axis.values.map { prefix + [$0] } } }

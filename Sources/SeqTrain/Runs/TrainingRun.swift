@@ -237,9 +237,16 @@ public enum TrainingRun {
         let file = try checkpoint(which, of: run, hash: resolvedConfig(experiment, source: nil).hash)
         try Checkpoint.restore(file, into: model)
         let scaling = try Checkpoint.scaling(file.metadata)
-        if case .csv(let csv) = experiment.data.source, experiment.data.standardize, scaling.map(\.column) != csv.columns {
-            throw Checkpoint.MismatchError(description: "\(run.checkpointPath(which)) does not record the standardisation of "
-                + "columns \(csv.columns.joined(separator: ", ")); it was not written by this run")
+        let expected: [String]
+        switch experiment.data.source {
+        case .csv(let csv) where experiment.data.standardize: expected = csv.columns
+        default: expected = []
+        }
+        if scaling.map(\.column) != expected {
+            throw Checkpoint.MismatchError(description: "\(run.checkpointPath(which)) records the standardisation of "
+                + (scaling.isEmpty ? "no column" : "columns \(scaling.map(\.column).joined(separator: ", "))")
+                + " but the run's config standardises " + (expected.isEmpty ? "none" : expected.joined(separator: ", "))
+                + "; it was not written by this run")
         }
         return TrainedModel(experiment: experiment, model: model, scaling: scaling, run: run, checkpoint: file)
     }
@@ -266,6 +273,6 @@ public struct TrainedModel {
         guard !scaling.isEmpty, case .csv(let csv) = experiment.data.source else {
             return Array(repeating: ColumnScaling(column: "value", mean: 0, std: 1), count: experiment.data.targetFeatures)
         }
-        return csv.targets.map { name in scaling.first { $0.column == name }! }
+        return csv.targets.map { name in scaling[csv.columns.firstIndex(of: name)!] }  // trainedModel checked the columns
     }
 }

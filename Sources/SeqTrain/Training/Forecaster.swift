@@ -30,10 +30,17 @@ public struct Forecaster {
     }
 
     /// Whether a next-value model's predictions can be fed back as inputs: it predicts every input feature.
-    public var feedsBack: Bool {
+    public var feedsBack: Bool { feedbackOrder != nil }
+
+    /// For each input feature, the index of its prediction among the targets; nil when some input
+    /// column is not predicted.
+    var feedbackOrder: [Int]? {
         switch data.source {
-        case .sine: return true
-        case .csv(let csv): return csv.targets == csv.columns
+        case .sine: return [0]
+        case .csv(let csv):
+            guard csv.targets.count == csv.columns.count else { return nil }
+            let order = csv.columns.compactMap { csv.targets.firstIndex(of: $0) }
+            return order.count == csv.columns.count ? order : nil
         }
     }
 
@@ -50,14 +57,15 @@ public struct Forecaster {
     public func forecast(windows: [Float], count: Int, steps: Int) throws -> [Float] {
         let T = data.window, F = data.features, K = data.targetFeatures, H = data.horizon
         precondition(windows.count == count * T * F, "each window has \(T) steps of \(F) values")
-        guard steps >= 1, steps <= maxSteps else {
+        guard steps >= 1 else { throw ForecastError(description: "ask for at least 1 step, not \(steps)") }
+        guard steps <= maxSteps else {
             if data.target == .next {
                 throw ForecastError(description: "this next-value model predicts \(K) of its \(F) input columns, so its predictions "
                     + "cannot be fed back as inputs: it forecasts 1 step; train a vector or sequence model for more")
             }
             throw ForecastError(description: "this model forecasts at most \(H) steps at once (\(method)); ask for 1 to \(H)")
         }
-        let replica = model.replicas[0]
+        let replica = model.replicas[0], order = feedbackOrder ?? []
         var out = [Float](repeating: 0, count: count * steps * K)
         for start in stride(from: 0, to: count, by: replica.maxBatch) {
             let B = min(replica.maxBatch, count - start)
@@ -76,7 +84,7 @@ public struct Forecaster {
                     switch data.target {
                     case .next:
                         for j in 0..<K { out[row + round * K + j] = y[b * K + j] }
-                        if round + 1 < rounds { for j in 0..<K { extended[b].append(y[b * K + j]) } }
+                        if round + 1 < rounds { for j in order { extended[b].append(y[b * K + j]) } }
                     case .vector:
                         for i in 0..<(steps * K) { out[row + i] = y[b * H * K + i] }
                     case .sequence:
