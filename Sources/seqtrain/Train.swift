@@ -89,11 +89,20 @@ struct Eval: ParsableCommand {
             if let steps {
                 let result = try TrainingRun.evaluateSteps(run: run, steps: steps, checkpoint: checkpoint.rawValue)
                 print("valid, \(steps) step\(steps == 1 ? "" : "s") ahead (\(result.method), \(checkpoint.rawValue) checkpoint):")
-                print("step  mse         naive mse")
-                for (k, (mse, naive)) in zip(result.perStep, result.naivePerStep).enumerated() {
-                    print("\(String(k + 1).padding(toLength: 4, withPad: " ", startingAt: 0))  \(String(format: "%.6f", mse))    \(String(format: "%.6f", naive))")
+                // For a CSV series, each target's RMSE in its own units follows the (standardised) MSE.
+                let unitHeaders = result.inUnits.flatMap { ["rmse \($0.column)", "naive rmse \($0.column)"] }
+                let widths = unitHeaders.map { max($0.count, 10) }
+                func row(_ label: String, _ mse: Double, _ naive: Double, _ units: [Double]) -> String {
+                    label.padding(toLength: 4, withPad: " ", startingAt: 0) + "  " + String(format: "%.6f    %-9.6f", mse, naive)
+                        + zip(units, widths).map { "  " + String(format: "%#.4g", $0).padding(toLength: $1, withPad: " ", startingAt: 0) }.joined()
                 }
-                print("all   \(String(format: "%.6f", result.overall))    \(String(format: "%.6f", result.naiveOverall))")
+                print(("step  mse         naive mse" + zip(unitHeaders, widths).map { "  " + $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined())
+                    .trimmingTrailingSpaces)
+                for k in 0..<steps {
+                    print(row(String(k + 1), result.perStep[k], result.naivePerStep[k],
+                              result.inUnits.flatMap { [$0.perStep[k], $0.naivePerStep[k]] }).trimmingTrailingSpaces)
+                }
+                print(row("all", result.overall, result.naiveOverall, result.inUnits.flatMap { [$0.overall, $0.naiveOverall] }).trimmingTrailingSpaces)
                 return
             }
             let (experiment, evaluation) = try TrainingRun.evaluate(run: run, split: split.split, checkpoint: checkpoint.rawValue)
@@ -116,4 +125,13 @@ enum SplitChoice: String, ExpressibleByArgument, CaseIterable {
 /// The checkpoints `eval` accepts.
 enum CheckpointChoice: String, ExpressibleByArgument, CaseIterable {
     case best, last
+}
+
+extension String {
+    /// The text without trailing spaces (the last padded column).
+    var trimmingTrailingSpaces: String {
+        var text = self
+        while text.hasSuffix(" ") { text.removeLast() }
+        return text
+    }
 }

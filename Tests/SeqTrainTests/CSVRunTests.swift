@@ -124,6 +124,11 @@ final class CSVRunTests: XCTestCase {
         // eval --steps works on the CSV series; a changed data file is refused, never silently used.
         let eval = try runSeqtrain(["eval", run.path, "--steps", "12"], in: folder)
         XCTAssertEqual(eval.status, 0, eval.stderr)
+        // The last line: standardised MSE and naive MSE, then the RMSE in degrees, which is sqrt(MSE) x std.
+        let all = try XCTUnwrap(eval.stdout.split(separator: "\n").last).split(separator: " ").compactMap { Double($0) }
+        XCTAssertEqual(all.count, 4, eval.stdout)
+        XCTAssertEqual(all[2], all[0].squareRoot() * trained.scaling[0].std, accuracy: 1e-3 * all[2])
+        XCTAssertEqual(all[3], all[1].squareRoot() * trained.scaling[0].std, accuracy: 1e-3 * all[3])
         var text = try String(contentsOfFile: folder + "/data/nino12-sst.csv", encoding: .utf8)
         text = text.replacingOccurrences(of: "1950-01,23.110", with: "1950-01,23.111")
         try text.write(toFile: folder + "/data/nino12-sst.csv", atomically: true, encoding: .utf8)

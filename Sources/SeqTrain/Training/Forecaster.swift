@@ -112,6 +112,22 @@ public struct MultiStepEvaluation {
     public var overall: Double { perStep.reduce(0, +) / Double(perStep.count) }
     /// The naive MSE over all steps.
     public var naiveOverall: Double { naivePerStep.reduce(0, +) / Double(naivePerStep.count) }
+    /// For a CSV series, each target column's error in the column's own units (standardisation undone).
+    public var inUnits: [ColumnError] = []
+
+    /// One target column's root-mean-square error per step ahead, in its own units.
+    public struct ColumnError {
+        /// The column.
+        public var column: String
+        /// The model's RMSE at each step ahead.
+        public var perStep: [Double]
+        /// The naive forecast's RMSE at each step ahead.
+        public var naivePerStep: [Double]
+        /// The model's RMSE over all steps.
+        public var overall: Double { (perStep.map { $0 * $0 }.reduce(0, +) / Double(perStep.count)).squareRoot() }
+        /// The naive RMSE over all steps.
+        public var naiveOverall: Double { (naivePerStep.map { $0 * $0 }.reduce(0, +) / Double(naivePerStep.count)).squareRoot() }
+    }
 }
 
 extension TrainingRun {
@@ -133,20 +149,29 @@ extension TrainingRun {
         windows.reserveCapacity(samples.count * T * F)
         for sample in samples { windows += dataset.window(ofSample: sample) }
         let forecast = try forecaster.forecast(windows: windows, count: samples.count, steps: steps)
-        var perStep = [Double](repeating: 0, count: steps), naive = [Double](repeating: 0, count: steps)
+        // Squared errors summed per step ahead and target column.
+        var errors = [Double](repeating: 0, count: steps * K), naive = errors
         for (i, sample) in samples.enumerated() {
             let window = dataset.window(ofSample: sample), truth = dataset.future(ofSample: sample, steps: steps)
             for k in 0..<steps {
                 for (j, f) in dataset.targetFeatures.enumerated() {
                     let e = forecast[(i * steps + k) * K + j] - truth[k * K + j]
                     let n = window[window.startIndex + (T - 1) * F + f] - truth[k * K + j]
-                    perStep[k] += Double(e * e)
-                    naive[k] += Double(n * n)
+                    errors[k * K + j] += Double(e * e)
+                    naive[k * K + j] += Double(n * n)
                 }
             }
         }
-        let count = Double(samples.count * K)
-        return MultiStepEvaluation(steps: steps, method: forecaster.method,
-                                   perStep: perStep.map { $0 / count }, naivePerStep: naive.map { $0 / count })
+        let count = Double(samples.count)
+        let stepMean = { (sums: [Double]) in (0..<steps).map { k in sums[(k * K)..<((k + 1) * K)].reduce(0, +) / (count * Double(K)) } }
+        var result = MultiStepEvaluation(steps: steps, method: forecaster.method, perStep: stepMean(errors), naivePerStep: stepMean(naive))
+        if case .csv(let csv) = data.source {
+            let scaling = trained.targetScaling
+            result.inUnits = csv.targets.enumerated().map { j, column in
+                let rmse = { (sums: [Double]) in (0..<steps).map { k in (sums[k * K + j] / count).squareRoot() * scaling[j].std } }
+                return MultiStepEvaluation.ColumnError(column: column, perStep: rmse(errors), naivePerStep: rmse(naive))
+            }
+        }
+        return result
     }
 }
