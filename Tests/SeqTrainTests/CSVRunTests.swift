@@ -35,7 +35,7 @@ final class CSVRunTests: XCTestCase {
         XCTAssertTrue(e.data.standardize, "standardised unless turned off")
         XCTAssertEqual(e.data.split, Split(train: .fraction(0.6), valid: .count(100), test: .fraction(0.1)))
         let resolved = ExperimentWriter.yaml(e)
-        XCTAssertTrue(resolved.contains(#"source: {csv: "my data/file 1.csv", columns: [sales, "2020", "true", "a\u007Fb\u0085c\u2028d"], targets: [sales], "#
+        XCTAssertTrue(resolved.contains(#"source: {csv: "my data/file 1.csv", columns: [sales, "2020", "true", "a\u007fb\u0085c\u2028d"], targets: [sales], "#
             + #"time_column: "day, local"}"#), resolved)
         XCTAssertTrue(resolved.contains("split: {train: 0.6, valid: 100, test: 0.1}"), resolved)
         XCTAssertEqual(try ExperimentParser.parse(yaml: resolved, file: "resolved"), e)

@@ -70,25 +70,7 @@ public enum ExperimentWriter {
            text.unicodeScalars.allSatisfy(plain.contains), !reserved.contains(text.lowercased()) {
             return text
         }
-        var quoted = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": quoted += "\\\""
-            case "\\": quoted += "\\\\"
-            case "\n": quoted += "\\n"
-            case "\t": quoted += "\\t"
-            default:
-                // Escape what libyaml would refuse or fold: C0 and C1 controls, DEL, line and paragraph
-                // separators, the byte-order mark and the non-characters.
-                let v = scalar.value
-                if v < 0x20 || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029 || v == 0xFEFF || v == 0xFFFE || v == 0xFFFF {
-                    quoted += String(format: "\\u%04X", v)
-                } else {
-                    quoted.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return quoted + "\""
+        return JSONValue.quote(text)  // a JSON string is a YAML double-quoted scalar
     }
 
     static func layerText(_ layer: LayerConfig) -> String {

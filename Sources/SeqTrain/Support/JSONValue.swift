@@ -43,7 +43,9 @@ public indirect enum JSONValue: Equatable {
 
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool { lhs.rendered() == rhs.rendered() }
 
-    /// A JSON string literal.
+    /// A JSON string literal, which is also a YAML double-quoted scalar: control characters, DEL,
+    /// the C1 controls, the line and paragraph separators, the byte-order mark and the non-characters
+    /// are escaped, as libyaml would refuse or fold them raw.
     public static func quote(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
@@ -54,7 +56,12 @@ public indirect enum JSONValue: Equatable {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+                let v = scalar.value
+                if v < 0x20 || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029 || v == 0xFEFF || v == 0xFFFE || v == 0xFFFF {
+                    out += String(format: "\\u%04x", v)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
             }
         }
         return out + "\""
