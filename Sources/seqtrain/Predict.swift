@@ -43,9 +43,7 @@ struct Predict: ParsableCommand {
                 names = ["forecast"]
             case .csv(let csv):
                 inputs = try CSVFile(path: input).numbers(csv.columns, role: "the run's data.source.columns")
-                if !trained.scaling.isEmpty {
-                    for i in inputs.indices { inputs[i] = trained.scaling[i % csv.columns.count].apply(inputs[i]) }
-                }
+                if !trained.scaling.isEmpty { ColumnScaling.standardize(&inputs, with: trained.scaling) }
                 names = csv.targets
             }
             let rows = inputs.count / data.features

@@ -36,24 +36,10 @@ public struct CSVFile {
     /// aside and reported by `numbers`; a file without a usable header is an error here.
     public init(path: String) throws {
         self.path = path
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw ConfigErrors([Diagnostic(file: path, position: nil, message: "is a directory, expected a CSV file")])
-        }
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ConfigErrors([Diagnostic(file: path, position: nil, message: "no such CSV file",
-                                           suggestion: "data.source.csv is read relative to the current directory, "
-                                               + FileManager.default.currentDirectoryPath)])
-        }
-        guard let data = FileManager.default.contents(atPath: path), var text = String(data: data, encoding: .utf8) else {
-            throw ConfigErrors([Diagnostic(file: path, position: nil, message: "cannot be read as UTF-8 text")])
-        }
-        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         var header: (line: Int, fields: [String])?
         var records: [Record] = []
         var problems = Problems(path: path)
-        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).enumerated() {
-            let line = raw
+        for (index, line) in try Self.lines(path: path).enumerated() {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             guard let (fields, starts) = Self.split(line) else {
@@ -89,6 +75,25 @@ public struct CSVFile {
         self.headerLine = header.line
         self.records = records
         rowProblems = problems
+    }
+
+    /// The lines of a UTF-8 text file (a byte-order mark dropped); only LF, CRLF and CR end a line.
+    /// A missing file, a folder or text that is not UTF-8 is an error naming the path.
+    static func lines(path: String) throws -> [Substring] {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ConfigErrors([Diagnostic(file: path, position: nil, message: "is a directory, expected a CSV file")])
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ConfigErrors([Diagnostic(file: path, position: nil, message: "no such CSV file",
+                                           suggestion: "paths are read relative to the current directory, "
+                                               + FileManager.default.currentDirectoryPath)])
+        }
+        guard let data = FileManager.default.contents(atPath: path), var text = String(data: data, encoding: .utf8) else {
+            throw ConfigErrors([Diagnostic(file: path, position: nil, message: "cannot be read as UTF-8 text")])
+        }
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        return text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
     }
 
     /// Splits one line at commas outside double quotes; nil when a quote is left open.

@@ -28,6 +28,11 @@ public struct ColumnScaling: Equatable, Sendable {
     public func apply(_ x: Float) -> Float { Float((Double(x) - mean) / std) }
     /// `x * std + mean`, in float32.
     public func invert(_ x: Float) -> Float { Float(Double(x) * std + mean) }
+
+    /// Standardises row-major `[rows, scaling.count]` values in place, column `i` with `scaling[i]`.
+    public static func standardize(_ values: inout [Float], with scaling: [ColumnScaling]) {
+        for i in values.indices { values[i] = scaling[i % scaling.count].apply(values[i]) }
+    }
 }
 
 /// The values of an experiment and how they become (input, target) samples.
@@ -106,7 +111,7 @@ public struct Dataset: Sendable {
             splitSamples = (trainStarts.count, validStarts.count, testStarts.count)
             if config.standardize {
                 scaling = try Self.fitScaling(raw, features: features, rows: extents[.train]!, names: source.columns, file: source.path)
-                for i in raw.indices { raw[i] = scaling[i % features].apply(raw[i]) }
+                ColumnScaling.standardize(&raw, with: scaling)
             } else {
                 scaling = []
             }

@@ -5,12 +5,9 @@ public enum SeriesFile {
     /// The values of the file; a first line that is not a number is a header. Any other line that is
     /// not a number is an error naming the file and line.
     public static func read(_ path: String) throws -> [Float] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ConfigErrors([Diagnostic(file: path, position: nil, message: "cannot be read as UTF-8 text")])
-        }
         var values: [Float] = []
         var problems: [Diagnostic] = []
-        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).enumerated() {
+        for (index, raw) in try CSVFile.lines(path: path).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty { continue }
             let field = String(line.split(separator: ",", omittingEmptySubsequences: false).last ?? "").trimmingCharacters(in: .whitespaces)
