@@ -1,6 +1,17 @@
 // swift-tools-version:5.9
 import PackageDescription
 
+// The library is one target per area, each depending only on the ones below it, so the compiler
+// holds the architecture: config → data → model → training → runs, with the CLI a thin shell.
+//
+//   SeqTrainCore        kernels' Swift entry points, buffers, random streams, YAML reading, JSON
+//   SeqTrainModel       tensor shapes, layers and their registry, losses and metrics
+//   SeqTrainOptimizers  optimizers and their registry, learning rates, gradient clipping
+//   SeqTrainConfig      the experiment file: resolved types, parser, writer, --set overrides
+//   SeqTrainData        the data: generator, CSV series, windows, splits, batches
+//   SeqTrainTraining    fitting: trainer, epoch observers, history, forecasts, benchmark
+//   SeqTrainRuns        run folders, checkpoints, status, sweeps and their executors, plots
+//   SeqTrain            re-exports all of the above for the CLI and users
 let package = Package(
     name: "seqtrain",
     platforms: [.macOS(.v13)],
@@ -15,13 +26,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     ],
     targets: [
-        // The SIMD kernels (matrix products, tanh), with runtime CPU dispatch.
+        // The SIMD kernels (matrix products, tanh, sigmoid), with runtime CPU dispatch.
         .target(name: "CKernels"),
-        // Everything: config, data, model, training, runs.
-        .target(
-            name: "SeqTrain",
-            dependencies: ["CKernels", .product(name: "Yams", package: "Yams")]
-        ),
+        .target(name: "SeqTrainCore", dependencies: ["CKernels", .product(name: "Yams", package: "Yams")]),
+        .target(name: "SeqTrainModel", dependencies: ["SeqTrainCore"]),
+        .target(name: "SeqTrainOptimizers", dependencies: ["SeqTrainCore"]),
+        .target(name: "SeqTrainConfig", dependencies: ["SeqTrainModel", "SeqTrainOptimizers"]),
+        .target(name: "SeqTrainData", dependencies: ["SeqTrainConfig"]),
+        .target(name: "SeqTrainTraining", dependencies: ["SeqTrainData"]),
+        .target(name: "SeqTrainRuns", dependencies: ["SeqTrainTraining"]),
+        .target(name: "SeqTrain", dependencies: ["SeqTrainRuns"]),
         // The thin command-line front end.
         .executableTarget(
             name: "seqtrain",

@@ -24,7 +24,7 @@ struct Bench: ParsableCommand {
 
     @OptionGroup var overrides: OverrideOptions
 
-    @Option(help: "Override every SimpleRNN's units (except 1-unit outputs), e.g. 128 for a larger model.")
+    @Option(help: "Override the units of every recurrent layer but the last, e.g. 128 for a larger model.")
     var units: Int?
 
     @Option(help: "Keras results (JSON from scripts/peers/keras_bench.py --json) to compare with.")
@@ -69,12 +69,8 @@ struct Bench: ParsableCommand {
             throw ValidationError("\(file): a naive model trains nothing, so there is nothing to time")
         }
         if let units {
-            for i in layers.indices {
-                if case .simpleRNN(var rnn) = layers[i], rnn.units != 1 {
-                    rnn.units = units
-                    layers[i] = .simpleRNN(rnn)
-                }
-            }
+            // Every layer with a scalable width (the recurrent ones) but the last, whose output must fit the target.
+            for i in layers.indices.dropLast() { layers[i] = layers[i].withUnits(units) ?? layers[i] }
             experiment.model = .layers(layers)
         }
         return experiment

@@ -28,12 +28,12 @@ final class ConfigTests: XCTestCase {
         let e = try ExperimentParser.load(path: repositoryRoot + "/configs/seq2seq.yaml")
         XCTAssertEqual(e.data, DataConfig(source: .sine(series: 10000), window: 50, target: .sequence, horizon: 10,
                                           split: Split(train: 7000, valid: 2000, test: 1000)))
-        XCTAssertEqual(e.model, .layers([.simpleRNN(SimpleRNNConfig(units: 20, returnSequences: true)),
-                                         .simpleRNN(SimpleRNNConfig(units: 20, returnSequences: true)),
-                                         .timeDistributed(DenseConfig(units: 10))]))
+        XCTAssertEqual(e.model, .layers([SimpleRNNConfig(units: 20, returnSequences: true),
+                                         SimpleRNNConfig(units: 20, returnSequences: true),
+                                         TimeDistributedConfig(DenseConfig(units: 10))]))
         var adam = AdamConfig()
         adam.learningRate = 0.01
-        XCTAssertEqual(e.train, TrainConfig(epochs: 20, batchSize: 32, shuffle: true, loss: .mse, optimizer: .adam(adam),
+        XCTAssertEqual(e.train, TrainConfig(epochs: 20, batchSize: 32, shuffle: true, loss: .mse, optimizer: OptimizerConfig(adam),
                                             metrics: [.last_time_step_mse]))
     }
 
@@ -62,9 +62,9 @@ final class ConfigTests: XCTestCase {
             """
         let e = try ExperimentParser.parse(yaml: yaml, file: "x.yaml")
         XCTAssertEqual(e.data.split, Split(train: 60, valid: 20, test: 0))
-        XCTAssertEqual(e.model, .layers([.flatten, .dense(DenseConfig(units: 3, activation: .relu, useBias: false))]))
+        XCTAssertEqual(e.model, .layers([FlattenConfig(), DenseConfig(units: 3, activation: .relu, useBias: false)]))
         XCTAssertEqual(e.train.loss, .huber(delta: 0.5))
-        XCTAssertEqual(e.train.optimizer, .sgd(SGDConfig()))
+        XCTAssertEqual(e.train.optimizer, OptimizerConfig(SGDConfig()))
         XCTAssertEqual(try ExperimentParser.parse(yaml: ExperimentWriter.yaml(e), file: "resolved"), e)
     }
 

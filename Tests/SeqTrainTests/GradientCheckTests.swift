@@ -60,15 +60,15 @@ final class GradientCheckTests: XCTestCase {
             for returnSequences in [true, false] {
                 for useBias in [true, false] {
                     let config = SimpleRNNConfig(units: 3, returnSequences: returnSequences, activation: activation, useBias: useBias)
-                    let layer = SimpleRNN(config, inputShape: .sequence(steps: 4, features: 2), name: "rnn", maxBatch: 3)
+                    let layer = config.makeLayer(inputShape: .sequence(steps: 4, features: 2), name: "rnn", maxBatch: 3)
                     check([layer], batch: 3, "SimpleRNN \(activation) seq=\(returnSequences) bias=\(useBias)", kinks: activation == .relu)
                 }
             }
         }
         // One step, and one feature with one unit (the chapter's simple_rnn).
-        check([SimpleRNN(SimpleRNNConfig(units: 2, returnSequences: true), inputShape: .sequence(steps: 1, features: 3), name: "rnn", maxBatch: 2)],
+        check([SimpleRNNConfig(units: 2, returnSequences: true).makeLayer(inputShape: .sequence(steps: 1, features: 3), name: "rnn", maxBatch: 2)],
               batch: 2, "SimpleRNN single step")
-        check([SimpleRNN(SimpleRNNConfig(units: 1), inputShape: .sequence(steps: 6, features: 1), name: "rnn", maxBatch: 2)],
+        check([SimpleRNNConfig(units: 1).makeLayer(inputShape: .sequence(steps: 6, features: 1), name: "rnn", maxBatch: 2)],
               batch: 2, "SimpleRNN(1)")
     }
 
@@ -85,7 +85,7 @@ final class GradientCheckTests: XCTestCase {
     }
 
     func testTimeDistributedDense() {
-        let layer = Dense(DenseConfig(units: 4), inputShape: .sequence(steps: 5, features: 3), name: "td", typeName: "TimeDistributed")
+        let layer = TimeDistributedConfig(DenseConfig(units: 4)).makeLayer(inputShape: .sequence(steps: 5, features: 3), name: "td", maxBatch: 3)
         check([layer], batch: 2, "TimeDistributed(Dense)")
     }
 
@@ -97,11 +97,11 @@ final class GradientCheckTests: XCTestCase {
     }
 
     func testStacksOfTheChapter() {
-        let rnn1 = SimpleRNN(SimpleRNNConfig(units: 3, returnSequences: true), inputShape: .sequence(steps: 4, features: 1), name: "a", maxBatch: 2)
-        let rnn2 = SimpleRNN(SimpleRNNConfig(units: 3), inputShape: rnn1.outputShape, name: "b", maxBatch: 2)
+        let rnn1 = SimpleRNNConfig(units: 3, returnSequences: true).makeLayer(inputShape: .sequence(steps: 4, features: 1), name: "a", maxBatch: 2)
+        let rnn2 = SimpleRNNConfig(units: 3).makeLayer(inputShape: rnn1.outputShape, name: "b", maxBatch: 2)
         check([rnn1, rnn2, Dense(DenseConfig(units: 2), inputShape: rnn2.outputShape, name: "c")], batch: 2, "seq2vec stack")
-        let rnn3 = SimpleRNN(SimpleRNNConfig(units: 3, returnSequences: true), inputShape: rnn1.outputShape, name: "d", maxBatch: 2)
-        check([rnn1, rnn3, Dense(DenseConfig(units: 2), inputShape: rnn3.outputShape, name: "e", typeName: "TimeDistributed")],
+        let rnn3 = SimpleRNNConfig(units: 3, returnSequences: true).makeLayer(inputShape: rnn1.outputShape, name: "d", maxBatch: 2)
+        check([rnn1, rnn3, TimeDistributedConfig(DenseConfig(units: 2)).makeLayer(inputShape: rnn3.outputShape, name: "e", maxBatch: 2)],
               batch: 2, "seq2seq stack")
     }
 
@@ -128,9 +128,9 @@ final class GradientCheckTests: XCTestCase {
 
     /// The model's backward pass (loss → every layer → flat gradient buffer) against finite differences.
     func testSequentialWithLossEndToEnd() {
-        let layers: [LayerConfig] = [.simpleRNN(SimpleRNNConfig(units: 3, returnSequences: true)),
-                                     .simpleRNN(SimpleRNNConfig(units: 2, returnSequences: true)),
-                                     .timeDistributed(DenseConfig(units: 2))]
+        let layers: [any LayerConfig] = [SimpleRNNConfig(units: 3, returnSequences: true),
+                                     SimpleRNNConfig(units: 2, returnSequences: true),
+                                     TimeDistributedConfig(DenseConfig(units: 2))]
         let model = Sequential(layers, inputShape: .sequence(steps: 5, features: 1), maxBatch: 3 * Sequential.shardCount)
         model.initialize(seed: 5)
         let replica = model.replicas[0]

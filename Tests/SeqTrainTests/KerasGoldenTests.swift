@@ -13,7 +13,7 @@ final class KerasGoldenTests: XCTestCase {
             let (B, T, F) = (shape[0], shape[1], shape[2])
             let config = SimpleRNNConfig(units: c["units"] as! Int, returnSequences: c["return_sequences"] as! Bool,
                                          activation: Activation(rawValue: c["activation"] as! String)!, useBias: c["use_bias"] as! Bool)
-            let layer = SimpleRNN(config, inputShape: .sequence(steps: T, features: F), name: name, maxBatch: B)
+            let layer = config.makeLayer(inputShape: .sequence(steps: T, features: F), name: name, maxBatch: B)
             XCTAssertEqual(layer.parameters.map(\.shape), [ints(c["kernel_shape"]), ints(c["recurrent_kernel_shape"])]
                 + (config.useBias ? [ints(c["bias_shape"])] : []), "\(name): Keras's weight layout")
             let params = floats(c["kernel"]) + floats(c["recurrent_kernel"]) + floats(c["bias"])
@@ -39,8 +39,9 @@ final class KerasGoldenTests: XCTestCase {
                                      useBias: c["use_bias"] as! Bool)
             let B = shape[0], U = config.units
             let inputShape: TensorShape = shape.count == 3 ? .sequence(steps: shape[1], features: shape[2]) : .vector(shape[1])
-            let layer = Dense(config, inputShape: inputShape, name: name,
-                              typeName: name.hasPrefix("time_distributed") ? "TimeDistributed" : "Dense")
+            let layer = name.hasPrefix("time_distributed")
+                ? TimeDistributedConfig(config).makeLayer(inputShape: inputShape, name: name, maxBatch: B)
+                : config.makeLayer(inputShape: inputShape, name: name, maxBatch: B)
             let params = floats(c["kernel"]) + floats(c["bias"])
             func toLayer(_ v: [Float], _ features: Int) -> [Float] {
                 shape.count == 3 ? timeMajor(v, batch: B, steps: shape[1], features: features) : v
@@ -114,12 +115,12 @@ final class KerasGoldenTests: XCTestCase {
     func testOptimizerSteps() throws {
         let json = try fixture("keras_golden.json")
         let cases: [(String, OptimizerConfig, [String])] = [
-            ("adam", { var c = AdamConfig(); c.learningRate = 0.01; return .adam(c) }(), ["m_after_step2", "v_after_step2"]),
-            ("sgd_plain", { var c = SGDConfig(); c.learningRate = 0.1; return .sgd(c) }(), []),
-            ("sgd_momentum", { var c = SGDConfig(); c.learningRate = 0.1; c.momentum = 0.9; return .sgd(c) }(), ["momentum_after_step2"]),
-            ("sgd_nesterov", { var c = SGDConfig(); c.learningRate = 0.1; c.momentum = 0.9; c.nesterov = true; return .sgd(c) }(),
+            ("adam", { var c = AdamConfig(); c.learningRate = 0.01; return OptimizerConfig(c) }(), ["m_after_step2", "v_after_step2"]),
+            ("sgd_plain", { var c = SGDConfig(); c.learningRate = 0.1; return OptimizerConfig(c) }(), []),
+            ("sgd_momentum", { var c = SGDConfig(); c.learningRate = 0.1; c.momentum = 0.9; return OptimizerConfig(c) }(), ["momentum_after_step2"]),
+            ("sgd_nesterov", { var c = SGDConfig(); c.learningRate = 0.1; c.momentum = 0.9; c.nesterov = true; return OptimizerConfig(c) }(),
              ["momentum_after_step2"]),
-            ("rmsprop", { var c = RMSpropConfig(); c.learningRate = 0.01; return .rmsprop(c) }(), ["velocity_after_step2"]),
+            ("rmsprop", { var c = RMSpropConfig(); c.learningRate = 0.01; return OptimizerConfig(c) }(), ["velocity_after_step2"]),
         ]
         for (name, config, slotKeys) in cases {
             let c = try XCTUnwrap(json[name] as? [String: Any])

@@ -11,10 +11,10 @@ final class OverrideTests: XCTestCase {
             try Override("model.2.units=10"), try Override("train.optimizer.clipnorm=1"), try Override("train.metrics=[mse, last_time_step_mse]"),
             try Override("data.split.test=500"), try Override("name=swept"), try Override("model.0.return_sequences=true"),
         ])
-        guard case .adam(let adam) = e.train.optimizer, case .layers(let layers) = e.model else { return XCTFail("\(e)") }
+        guard let adam = e.train.optimizer.rule as? AdamConfig, case .layers(let layers) = e.model else { return XCTFail("\(e)") }
         XCTAssertEqual(adam.learningRate, 0.005)
-        XCTAssertEqual(layers[1], .simpleRNN(SimpleRNNConfig(units: 32, returnSequences: true)))
-        XCTAssertEqual(layers[2], .timeDistributed(DenseConfig(units: 10)))
+        XCTAssertEqual(layers[1] as? SimpleRNNConfig, SimpleRNNConfig(units: 32, returnSequences: true))
+        XCTAssertEqual(layers[2] as? TimeDistributedConfig, TimeDistributedConfig(DenseConfig(units: 10)))
         XCTAssertEqual(e.train.clipping, .norm(1))
         XCTAssertEqual(e.train.metrics, [.mse, .last_time_step_mse])
         XCTAssertEqual(e.data.split.test, .count(500))

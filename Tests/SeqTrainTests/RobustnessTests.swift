@@ -34,11 +34,11 @@ final class RobustnessTests: XCTestCase {
     }
 
     func testClipping() throws {
-        let optimizer = Optimizer(.sgd(SGDConfig()), parameterCount: 5, clipping: .norm(1), tensors: [0..<2, 2..<5])
+        let optimizer = Optimizer(OptimizerConfig(SGDConfig()), parameterCount: 5, clipping: .norm(1), tensors: [0..<2, 2..<5])
         var g: [Float] = [3, 4, 0.1, 0.2, 0.2]
         g.withUnsafeMutableBufferPointer { optimizer.clip($0.baseAddress!) }
         assertClose(g, [0.6, 0.8, 0.1, 0.2, 0.2], tolerance: 1e-7, "clipnorm scales each tensor by its own norm")
-        let byValue = Optimizer(.sgd(SGDConfig()), parameterCount: 3, clipping: .value(0.5))
+        let byValue = Optimizer(OptimizerConfig(SGDConfig()), parameterCount: 3, clipping: .value(0.5))
         var h: [Float] = [-2, 0.25, 7]
         h.withUnsafeMutableBufferPointer { byValue.clip($0.baseAddress!) }
         XCTAssertEqual(h, [-0.5, 0.25, 0.5])
@@ -90,8 +90,8 @@ final class RobustnessTests: XCTestCase {
         try (lines.joined(separator: "\n") + "\n").write(toFile: broken.historyPath, atomically: true, encoding: .utf8)
         if best.metadata["epoch"] == "4" {
             // The best checkpoint of the last epoch was never written: leave an older file there.
-            try Checkpoint.make(model: Sequential([.dense(DenseConfig(units: 1))], inputShape: .vector(1), maxBatch: 1),
-                                optimizer: Optimizer(.sgd(SGDConfig()), parameterCount: 2),
+            try Checkpoint.make(model: Sequential([DenseConfig(units: 1)], inputShape: .vector(1), maxBatch: 1),
+                                optimizer: Optimizer(OptimizerConfig(SGDConfig()), parameterCount: 2),
                                 state: TrainingState(epoch: 1, iterations: 0, bestEpoch: 1, bestValLoss: 1), configHash: "x")
                 .serialized().write(to: URL(fileURLWithPath: broken.checkpointPath("best")))
         } else {

@@ -1,0 +1,165 @@
+import Foundation
+import SeqTrainCore
+import SeqTrainModel
+import SeqTrainOptimizers
+
+/// The names an experiment file may use: its layers and optimizers (losses and metrics are fixed sets).
+public struct Vocabulary: Sendable {
+    /// The layer types of `model:`.
+    public var layers: LayerCatalog
+    /// The optimizers of `train.optimizer`.
+    public var optimizers: OptimizerCatalog
+
+    /// A vocabulary of these layers and optimizers.
+    public init(layers: LayerCatalog = .standard, optimizers: OptimizerCatalog = .standard) {
+        self.layers = layers
+        self.optimizers = optimizers
+    }
+
+    /// Everything seqtrain ships.
+    public static let standard = Vocabulary()
+}
+
+/// Turns an experiment file into a resolved `Experiment`, reporting every problem with its position.
+public enum ExperimentParser {
+    /// Largest number of float values the data may hold (series x steps), to bound memory.
+    static let maxDataValues = 400_000_000
+    /// Largest experiment file read, to bound memory and time on hostile input.
+    public static let maxFileBytes = 1 << 20
+
+    /// Reads and parses the experiment file at `path`.
+    ///
+    /// - Throws: `ConfigErrors` listing every problem, each with file, line and column.
+    public static func load(path: String, overrides: [Override] = [], vocabulary: Vocabulary = .standard) throws -> Experiment {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ConfigErrors([Diagnostic(file: path, position: nil, message: "no such file",
+                                           suggestion: "check the path; experiment files usually live in configs/")])
+        }
+        if isDirectory.boolValue {
+            throw ConfigErrors([Diagnostic(file: path, position: nil,
+                                           message: "is a directory, expected an experiment file (.yaml)")])
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size <= maxFileBytes else {
+            throw ConfigErrors([Diagnostic(file: path, position: nil,
+                                           message: "is \(size) bytes; experiment files are at most \(maxFileBytes) bytes",
+                                           suggestion: "an experiment needs a few hundred bytes; is this the right file?")])
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigErrors([Diagnostic(file: path, position: nil, message: "cannot be read (permission denied?)")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigErrors([Diagnostic(file: path, position: nil, message: "is not valid UTF-8 text")])
+        }
+        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        return try parse(yaml: text, file: path, defaultName: stem, overrides: overrides, vocabulary: vocabulary)
+    }
+
+    /// Parses experiment YAML text with `--set` overrides applied; `file` is used in messages,
+    /// `defaultName` when `name:` is absent.
+    public static func parse(yaml: String, file: String, defaultName: String = "experiment", overrides: [Override],
+                             vocabulary: Vocabulary = .standard) throws -> Experiment {
+        var root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw ConfigErrors([Diagnostic(file: file, position: nil, message: "the file is empty",
+                                               suggestion: "an experiment needs at least a model: section")])
+            }
+            root = node
+        } catch let error as YamlError {
+            throw ConfigErrors([diagnostic(for: error, file: file)])
+        }
+        let fileLines = yaml.split(separator: "\n", omittingEmptySubsequences: false).count
+        root = try Override.apply(overrides, to: root, fileLines: fileLines, layers: vocabulary.layers)
+        var reader = NodeReader(file: file)
+        let experiment = parseRoot(root, defaultName: defaultName, vocabulary: vocabulary, reader: &reader)
+        if !reader.diagnostics.isEmpty || experiment == nil {
+            throw ConfigErrors(attribute(reader.diagnostics.sorted(by: isBefore), fileLines: fileLines, overrides: overrides))
+        }
+        return experiment!
+    }
+
+    /// Parses experiment YAML text; `file` is used in messages, `defaultName` when `name:` is absent.
+    public static func parse(yaml: String, file: String, defaultName: String = "experiment", vocabulary: Vocabulary = .standard) throws -> Experiment {
+        try parse(yaml: yaml, file: file, defaultName: defaultName, overrides: [], vocabulary: vocabulary)
+    }
+
+    private static func isBefore(_ a: Diagnostic, _ b: Diagnostic) -> Bool {
+        let pa = a.position ?? SourcePosition(line: .max, column: .max)
+        let pb = b.position ?? SourcePosition(line: .max, column: .max)
+        return (pa.line, pa.column) < (pb.line, pb.column)
+    }
+
+    /// libyaml's own message and position for a syntax error.
+    static func diagnostic(for error: YamlError, file: String) -> Diagnostic {
+        func at(_ mark: Mark) -> SourcePosition { SourcePosition(line: mark.line, column: mark.column) }
+        switch error {
+        case .scanner(let context, let problem, let mark, let yaml), .parser(let context, let problem, let mark, let yaml),
+             .composer(let context, let problem, let mark, let yaml):
+            var message = "invalid YAML: \(problem)"
+            if let context { message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
+            var suggestion: String?
+            let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+            if mark.line >= 1, mark.line <= lines.count, lines[mark.line - 1].contains("\t") {
+                suggestion = "line \(mark.line) contains a tab: indent YAML with spaces"
+            } else if problem.contains("nesting level") {
+                message = "invalid YAML: nesting deeper than libyaml's limit of 1000 levels"
+                suggestion = "an experiment file needs only a few levels"
+            }
+            return Diagnostic(file: file, position: at(mark), message: message, suggestion: suggestion)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return Diagnostic(file: file, position: at(context.mark),
+                              message: "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in \(context.text)",
+                              suggestion: "each key may appear once per mapping")
+        case .reader(let problem, _, _, _):
+            return Diagnostic(file: file, position: nil, message: "cannot read the file: \(problem)")
+        default:
+            return Diagnostic(file: file, position: nil, message: "invalid YAML: \(error)")
+        }
+    }
+
+    // MARK: - Sections
+
+    private static func parseRoot(_ root: Node, defaultName: String, vocabulary: Vocabulary, reader: inout NodeReader) -> Experiment? {
+        guard let entries = reader.mapping(root, "the experiment") else { return nil }
+        reader.checkKeys(entries, allowed: ["name", "seed", "data", "model", "train", "sweep"], in: "the experiment")
+        let value = { (key: String) in entries.first { $0.key == key }?.value }
+
+        var name: String? = defaultName
+        if let node = value("name") { name = parseName(node, reader: &reader) }
+        var seed: UInt32? = 42
+        if let node = value("seed") { seed = reader.int(node, "seed", in: 0...Int(UInt32.max)).map(UInt32.init) }
+        let data = parseData(value("data"), reader: &reader)
+        let train = parseTrain(value("train"), optimizers: vocabulary.optimizers, reader: &reader)
+        guard let modelNode = value("model") else {
+            reader.error(root, "the experiment has no model: section",
+                         suggestion: "add e.g. model: [{SimpleRNN: {units: 20}}] or model: naive")
+            return nil
+        }
+        let model = parseModel(modelNode, layers: vocabulary.layers, reader: &reader)
+        if let sweep = value("sweep") { _ = parseSweep(sweep, reader: &reader) }
+        guard let name, let seed, let data, let model, let train else { return nil }
+        if case .layers(let layers) = model {
+            checkShapes(layers, modelNode: modelNode, data: data, train: train, trainNode: value("train"), reader: &reader)
+        }
+        if case .sine(let series) = data.source, train.batchSize > data.split.counts(of: series).train {
+            let trainSeries = data.split.counts(of: series).train
+            reader.error(value("train"), "train.batch_size (\(train.batchSize)) is larger than the train split (\(trainSeries) series)",
+                         suggestion: "use a batch_size of at most \(trainSeries)")
+        }
+        return Experiment(name: name, seed: seed, data: data, model: model, train: train)
+    }
+
+    private static func parseName(_ node: Node, reader: inout NodeReader) -> String? {
+        guard let text = reader.scalarText(node, "name", expected: "a run name") else { return nil }
+        let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        guard !text.isEmpty, text != ".", text != "..", !text.hasPrefix("."),
+              text.unicodeScalars.allSatisfy(allowed.contains), text.count <= 100 else {
+            reader.error(node, "name must be a folder name under runs/ made of letters, digits, '.', '_' and '-' "
+                + "(not starting with '.'), found \(reader.describe(node))")
+            return nil
+        }
+        return text
+    }
+}

@@ -1,0 +1,270 @@
+import SeqTrainConfig
+import SeqTrainCore
+import SeqTrainModel
+
+/// The three splits of an experiment.
+public enum SplitName: String, CaseIterable, Sendable {
+    /// Samples the model is fitted on.
+    case train
+    /// Samples for val_loss and best-checkpoint selection.
+    case valid
+    /// Held-out samples, evaluated on the best checkpoint.
+    case test
+}
+
+/// The mean and standard deviation one column was standardised with.
+public struct ColumnScaling: Equatable, Sendable {
+    /// The column's name.
+    public var column: String
+    /// Mean over the training rows.
+    public var mean: Double
+    /// Population standard deviation over the training rows.
+    public var std: Double
+
+    /// Creates a scaling.
+    public init(column: String, mean: Double, std: Double) {
+        self.column = column
+        self.mean = mean
+        self.std = std
+    }
+
+    /// `(x - mean) / std`, in float32.
+    public func apply(_ x: Float) -> Float { Float((Double(x) - mean) / std) }
+    /// `x * std + mean`, in float32.
+    public func invert(_ x: Float) -> Float { Float(Double(x) * std + mean) }
+
+    /// Standardises row-major `[rows, scaling.count]` values in place, column `i` with `scaling[i]`.
+    public static func standardize(_ values: inout [Float], with scaling: [ColumnScaling]) {
+        for i in values.indices { values[i] = scaling[i % scaling.count].apply(values[i]) }
+    }
+}
+
+/// The values of an experiment and how they become (input, target) samples.
+///
+/// Values are stored row-major `[steps, features]`: the generator's series one after another, or the
+/// rows of a CSV file. A sample is named by its first step: inputs are `window` steps from there,
+/// targets the target columns of the steps after (see `fillBatch`). Samples are numbered train
+/// first, then valid, then test, so a split is a range of sample numbers.
+///
+/// Batches are laid out the way the layers want them: a sequence `[batch, steps, features]` is stored
+/// time-major (`[steps][batch][features]`) so that each step of a recurrent layer reads one contiguous
+/// `[batch, features]` block; a vector `[batch, features]` is stored row-major.
+public struct Dataset: Sendable {
+    /// The data section this was made from.
+    public let config: DataConfig
+    /// Every value, row-major `[steps, features]`; standardised when `config.standardize`.
+    public let values: [Float]
+    /// Values per step (F).
+    public let features: Int
+    /// The features predicted, as indices into a step's values.
+    public let targetFeatures: [Int]
+    /// The first step of every sample: train ones, then valid, then test.
+    public let sampleStarts: [Int]
+    /// The steps (CSV rows) or series (generator) of each split.
+    public let splitExtents: [SplitName: Range<Int>]
+    /// How each column was standardised; empty when it was not.
+    public let scaling: [ColumnScaling]
+    private let splitSamples: (train: Int, valid: Int, test: Int)
+
+    /// Generates the data of an experiment, or reads and windows its CSV file.
+    ///
+    /// - Throws: `ConfigErrors` for a CSV file that cannot be used, each problem with its line.
+    public init(config: DataConfig, seed: UInt32) throws {
+        self.config = config
+        let T = config.window, H = config.horizon
+        switch config.source {
+        case .sine(let count):
+            let S = config.stepsPerSeries
+            values = SineGenerator.generate(seed: seed, seriesCount: count, steps: S)
+            features = 1
+            targetFeatures = [0]
+            let (train, valid, test) = config.split.counts(of: count)
+            sampleStarts = (0..<(train + valid + test)).map { $0 * S }
+            splitSamples = (train, valid, test)
+            splitExtents = [.train: 0..<train, .valid: train..<(train + valid), .test: (train + valid)..<(train + valid + test)]
+            scaling = []
+        case .csv(let source):
+            let file = try CSVFile(path: source.path)
+            var raw = try file.numbers(source.columns, role: "data.source.columns")
+            if let time = source.timeColumn { try file.checkTimeOrder(time) }
+            let rows = file.rowCount
+            features = source.columns.count
+            targetFeatures = source.targets.map { source.columns.firstIndex(of: $0)! }
+            let (train, valid, test) = config.split.counts(of: rows)
+            let extents: [SplitName: Range<Int>] = [.train: 0..<train, .valid: train..<(train + valid),
+                                                    .test: (train + valid)..<(train + valid + test)]
+            splitExtents = extents
+            if extents[.test]!.upperBound > rows {
+                throw ConfigErrors([Diagnostic(file: source.path, position: nil,
+                                               message: "data.split takes \(extents[.test]!.upperBound) rows but the file has \(rows)",
+                                               suggestion: "make train + valid + test at most \(rows), or give fractions")])
+            }
+            // Training samples lie wholly in the training rows. A validation or test sample's targets
+            // lie in its split; its window may look back into earlier rows, the past at forecast time.
+            // A sequence target has targets inside the window too, so it looks back one row only.
+            func starts(_ split: SplitName) -> [Int] {
+                let extent = extents[split]!
+                let first = split == .train ? 0 : max(0, extent.lowerBound - Self.lookBack(config))
+                guard first + T + H <= extent.upperBound else { return [] }
+                return Array(stride(from: first, through: extent.upperBound - T - H, by: config.stride))
+            }
+            let (trainStarts, validStarts, testStarts) = (starts(.train), starts(.valid), starts(.test))
+            try Self.checkSizes(config: config, extents: extents, samples: [trainStarts.count, validStarts.count, testStarts.count],
+                                file: source.path)
+            sampleStarts = trainStarts + validStarts + testStarts
+            splitSamples = (trainStarts.count, validStarts.count, testStarts.count)
+            if config.standardize {
+                scaling = try Self.fitScaling(raw, features: features, rows: extents[.train]!, names: source.columns, file: source.path)
+                ColumnScaling.standardize(&raw, with: scaling)
+            } else {
+                scaling = []
+            }
+            values = raw
+        }
+    }
+
+    /// Rows a validation or test sample's window may reach before its split: the whole window, or
+    /// one row for a sequence target (whose targets start one step after the window's first).
+    static func lookBack(_ config: DataConfig) -> Int { config.target == .sequence ? 1 : config.window }
+
+    /// Every split but an empty test split must hold at least one sample.
+    private static func checkSizes(config: DataConfig, extents: [SplitName: Range<Int>], samples: [Int], file: String) throws {
+        let T = config.window, H = config.horizon
+        var problems: [Diagnostic] = []
+        if samples[0] == 0 {
+            problems.append(Diagnostic(file: file, position: nil,
+                message: "the train split has \(extents[.train]!.count) rows, fewer than one sample needs (window \(T) + horizon \(H))",
+                suggestion: "give train more rows or use a shorter window"))
+        }
+        for (index, split) in [(1, SplitName.valid), (2, .test)] where samples[index] == 0 && (extents[split]!.count > 0 || split == .valid) {
+            let count = extents[split]!.count
+            let need = config.target == .sequence ? "its \(T + H - 1) target rows (window \(T) + horizon \(H) - 1)"
+                : "the horizon (\(H)) in it and \(T + H) rows up to its end"
+            problems.append(Diagnostic(file: file, position: nil, message: "the \(split.rawValue) split has \(count) rows; a sample needs \(need)",
+                                       suggestion: "give \(split.rawValue) more rows"))
+        }
+        if !problems.isEmpty { throw ConfigErrors(problems) }
+    }
+
+    /// Mean and population standard deviation of each column over `rows`, in double precision.
+    private static func fitScaling(_ raw: [Float], features F: Int, rows: Range<Int>, names: [String], file: String) throws -> [ColumnScaling] {
+        var scaling: [ColumnScaling] = []
+        for f in 0..<F {
+            var sum = 0.0
+            for r in rows { sum += Double(raw[r * F + f]) }
+            let mean = sum / Double(rows.count)
+            var squares = 0.0
+            for r in rows { squares += (Double(raw[r * F + f]) - mean) * (Double(raw[r * F + f]) - mean) }
+            let std = (squares / Double(rows.count)).squareRoot()
+            guard std > 0 else {
+                throw ConfigErrors([Diagnostic(file: file, position: nil,
+                    message: "column '\(names[f])' is constant over the \(rows.count) training rows: it cannot be standardised",
+                    suggestion: "drop the column or set data.standardize: false")])
+            }
+            scaling.append(ColumnScaling(column: names[f], mean: mean, std: std))
+        }
+        return scaling
+    }
+
+    /// One line saying what the data is and how it was cut, for the terminal.
+    public var summary: String {
+        let data = config
+        let samples = SplitName.allCases.map { "\($0.rawValue) \(indices(of: $0).count)" }.joined(separator: " / ")
+        let target = "target \(data.target.rawValue) (horizon \(data.horizon))"
+        switch data.source {
+        case .sine(let count):
+            return "data: \(count) generated series of \(data.stepsPerSeries) steps, window \(data.window), \(target); samples \(samples)"
+        case .csv(let csv):
+            let rows = SplitName.allCases.map { split -> String in
+                let extent = splitExtents[split]!
+                return extent.isEmpty ? "\(split.rawValue) none" : "\(split.rawValue) \(extent.lowerBound + 1)-\(extent.upperBound)"
+            }.joined(separator: " / ")
+            let columns = csv.columns.count == 1 ? "column" : "columns"
+            return "data: \(csv.path), \(values.count / features) rows x \(features) \(columns) (\(csv.columns.joined(separator: ", "))), "
+                + "window \(data.window), stride \(data.stride), \(target) of \(csv.targets.joined(separator: ", "))"
+                + (data.standardize ? ", standardised on the train rows" : "") + "\n      rows \(rows); samples \(samples)"
+        }
+    }
+
+    /// The shape of one input sample: `window` steps of `features` values.
+    public var inputShape: TensorShape { config.inputShape }
+
+    /// The shape of one target sample.
+    public var targetShape: TensorShape { ExperimentParser.targetShape(config) }
+
+    /// The sample numbers of a split.
+    public func indices(of split: SplitName) -> Range<Int> {
+        let (train, valid, test) = splitSamples
+        switch split {
+        case .train: return 0..<train
+        case .valid: return train..<(train + valid)
+        case .test: return (train + valid)..<(train + valid + test)
+        }
+    }
+
+    /// FNV-1a 64 over the little-endian bytes of every value: identifies the data a run saw.
+    public var fingerprint: UInt64 {
+        values.withUnsafeBytes { Fingerprint.fnv1a($0) }  // little-endian on every platform Swift runs on
+    }
+
+    /// The input window of one sample, row-major `[window, features]`.
+    public func window(ofSample sample: Int) -> ArraySlice<Float> {
+        let start = sampleStarts[sample] * features
+        return values[start..<(start + config.window * features)]
+    }
+
+    /// The target features of the `count` steps after one sample's window, row-major `[count, targets]`.
+    public func future(ofSample sample: Int, steps count: Int) -> [Float] {
+        let first = sampleStarts[sample] + config.window
+        return (0..<count).flatMap { k in targetFeatures.map { values[(first + k) * features + $0] } }
+    }
+
+    /// Writes the inputs and targets of the samples `rows` into time-major / row-major batch buffers.
+    /// With K target features, step k ahead of feature j is at `k * K + j` of a target vector.
+    public func fillBatch(rows: UnsafeBufferPointer<Int>, inputs x: UnsafeMutablePointer<Float>,
+                          targets y: UnsafeMutablePointer<Float>) {
+        let B = rows.count, T = config.window, H = config.horizon, F = features, K = targetFeatures.count
+        values.withUnsafeBufferPointer { data in
+            targetFeatures.withUnsafeBufferPointer { targets in
+                for (b, row) in rows.enumerated() {
+                    let s = data.baseAddress! + sampleStarts[row] * F
+                    for t in 0..<T { (x + (t * B + b) * F).update(from: s + t * F, count: F) }
+                    switch config.target {
+                    case .next, .vector:
+                        copyTargets(from: s + T * F, to: y + b * H * K, steps: H, features: F, targets: targets)
+                    case .sequence:
+                        for t in 0..<T { copyTargets(from: s + (t + 1) * F, to: y + (t * B + b) * H * K, steps: H, features: F, targets: targets) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Copies the target features of `steps` consecutive steps, step-major.
+    @inline(__always)
+    private func copyTargets(from source: UnsafePointer<Float>, to out: UnsafeMutablePointer<Float>, steps: Int, features F: Int,
+                             targets: UnsafeBufferPointer<Int>) {
+        let K = targets.count
+        for k in 0..<steps { for j in 0..<K { out[k * K + j] = source[k * F + targets[j]] } }
+    }
+
+    /// The naive forecast of the same samples, in the target's layout: the last value seen, repeated.
+    public func fillNaivePrediction(rows: UnsafeBufferPointer<Int>, prediction p: UnsafeMutablePointer<Float>) {
+        let B = rows.count, T = config.window, H = config.horizon, F = features, K = targetFeatures.count
+        values.withUnsafeBufferPointer { data in
+            targetFeatures.withUnsafeBufferPointer { targets in
+                for (b, row) in rows.enumerated() {
+                    let s = data.baseAddress! + sampleStarts[row] * F
+                    switch config.target {
+                    case .next, .vector:
+                        for k in 0..<H { for (j, f) in targets.enumerated() { p[(b * H + k) * K + j] = s[(T - 1) * F + f] } }
+                    case .sequence:
+                        for t in 0..<T {
+                            for k in 0..<H { for (j, f) in targets.enumerated() { p[((t * B + b) * H + k) * K + j] = s[t * F + f] } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

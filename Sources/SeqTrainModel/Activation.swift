@@ -1,0 +1,41 @@
+import CKernels
+import Foundation
+
+/// Element-wise activations, by their Keras names.
+public enum Activation: String, CaseIterable, Equatable, Sendable {
+    /// Identity.
+    case linear
+    /// Hyperbolic tangent.
+    case tanh
+    /// max(0, x).
+    case relu
+    /// 1 / (1 + exp(-x)).
+    case sigmoid
+
+    /// Applies the activation in place to `count` values.
+    @inline(__always)
+    public func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        switch self {
+        case .linear: break
+        case .tanh: st_tanh(x, count)
+        case .relu: for i in 0..<count { x[i] = max(x[i], 0) }
+        case .sigmoid: for i in 0..<count { x[i] = 1 / (1 + expf(-x[i])) }
+        }
+    }
+
+    /// Multiplies `grad` in place by the activation's derivative, written in terms of its output `y`.
+    @inline(__always)
+    public func backward(_ grad: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int) {
+        switch self {
+        case .linear: break
+        case .tanh: for i in 0..<count { grad[i] *= 1 - y[i] * y[i] }
+        case .relu: for i in 0..<count where y[i] <= 0 { grad[i] = 0 }
+        case .sigmoid: for i in 0..<count { grad[i] *= y[i] * (1 - y[i]) }
+        }
+    }
+
+    /// Applies the activation to an array (for tests and tools; layers use the pointer form).
+    public func applyForTesting(_ values: inout [Float]) {
+        values.withUnsafeMutableBufferPointer { apply($0.baseAddress!, count: $0.count) }
+    }
+}

@@ -1,0 +1,42 @@
+import SeqTrainCore
+
+/// Applies an optimizer rule's updates to the flat parameter buffer and keeps its state: the slots
+/// and the step count (Keras's `iterations`).
+public final class Optimizer {
+    /// The configuration it was built from.
+    public let config: OptimizerConfig
+    /// Steps taken so far (Keras's `iterations`).
+    public private(set) var iterations: Int = 0
+    /// Per-parameter state: Adam's m and v, SGD's momentum, RMSprop's velocity.
+    public let slots: [(name: String, buffer: FloatBuffer)]
+    /// Clipping applied to the gradients before each update.
+    public let clipping: GradientClipping
+    /// The flat ranges of the parameter tensors (clipnorm clips each tensor by its own norm).
+    private let tensors: [Range<Int>]
+    private let slotPointers: [UnsafeMutablePointer<Float>]
+
+    /// An optimizer for `parameterCount` values, made of the tensors `tensors` (default: one tensor).
+    public init(_ config: OptimizerConfig, parameterCount: Int, clipping: GradientClipping = .none, tensors: [Range<Int>]? = nil) {
+        self.config = config
+        self.clipping = clipping
+        self.tensors = tensors ?? [0..<parameterCount]
+        slots = config.rule.slotNames.map { ($0, FloatBuffer(count: parameterCount)) }
+        slotPointers = slots.map(\.buffer.pointer)
+    }
+
+    /// Restores the step count (from a checkpoint).
+    public func restore(iterations: Int) { self.iterations = iterations }
+
+    /// The learning rate of the next update.
+    public var learningRate: Double { config.rule.learningRate.value(atStep: iterations) }
+
+    /// Applies `clipping` to the gradients in place, as Keras does before an update.
+    public func clip(_ g: UnsafeMutablePointer<Float>) { clipping.apply(g, tensors: tensors) }
+
+    /// One update of `count` parameters `w` with gradients `g`.
+    public func step(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int) {
+        let rate = learningRate
+        iterations += 1
+        config.rule.update(w, g, slots: slotPointers, count: count, step: iterations, learningRate: rate)
+    }
+}
