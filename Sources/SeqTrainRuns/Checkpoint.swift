@@ -6,24 +6,13 @@ import SeqTrainModel
 import SeqTrainOptimizers
 import SeqTrainTraining
 
-/// Where training stands: enough, with the weights and optimizer slots, to continue later.
-public struct TrainingState: Equatable, Sendable {
+/// Where a checkpoint stands: enough, with the weights, optimizer slots and the observers' state
+/// in its metadata, to continue training later.
+public struct CheckpointPosition: Equatable, Sendable {
     /// Epochs finished.
     public var epoch: Int
     /// Optimizer steps taken.
     public var iterations: Int
-    /// The epoch with the lowest val_loss so far (0 before any).
-    public var bestEpoch: Int
-    /// That val_loss (as written in history.csv).
-    public var bestValLoss: Float
-
-    /// Creates a state.
-    public init(epoch: Int, iterations: Int, bestEpoch: Int, bestValLoss: Float) {
-        self.epoch = epoch
-        self.iterations = iterations
-        self.bestEpoch = bestEpoch
-        self.bestValLoss = bestValLoss
-    }
 }
 
 /// Checkpoints in the safetensors format: weights named `layers.<i>.kernel`, `layers.<i>.recurrent_kernel`,
@@ -39,8 +28,9 @@ public enum Checkpoint {
         public var description: String
     }
 
-    /// Builds the checkpoint of a model, its optimizer and the training state.
-    public static func make(model: Sequential, optimizer: Optimizer, state: TrainingState, configHash: String) -> Safetensors {
+    /// Builds the checkpoint of a model and its optimizer; `state` is the training state (epoch,
+    /// iterations and every observer's entries, from `TrainingLoop.checkpointMetadata`).
+    public static func make(model: Sequential, optimizer: Optimizer, state: [String: String], configHash: String) -> Safetensors {
         var tensors: [String: Safetensors.Tensor] = [:]
         let weights = model.parameters.array
         for tensor in model.namedTensors {
@@ -50,17 +40,23 @@ public enum Checkpoint {
                 tensors["optimizer.\(slot.name).\(tensor.name)"] = .init(shape: tensor.shape, values: Array(values))
             }
         }
-        let metadata = [
-            "format": format,
-            "seqtrain_version": SeqTrainVersion.current,
-            "config_hash": configHash,
-            "optimizer": optimizer.config.name,
-            "epoch": "\(state.epoch)",
-            "iterations": "\(state.iterations)",
-            "best_epoch": "\(state.bestEpoch)",
-            "best_val_loss": "\(state.bestValLoss)",
-        ]
+        var metadata = state
+        metadata["format"] = format
+        metadata["seqtrain_version"] = SeqTrainVersion.current
+        metadata["config_hash"] = configHash
+        metadata["optimizer"] = optimizer.config.name
         return Safetensors(tensors: tensors, metadata: metadata)
+    }
+
+    /// The epoch and optimizer steps a checkpoint records, checked to be counts.
+    public static func position(_ file: Safetensors) throws -> CheckpointPosition {
+        func count(_ key: String) throws -> Int {
+            guard let text = file.metadata[key], let value = Int(text), value >= 0 else {
+                throw MismatchError(description: "the checkpoint's \(key) is \(file.metadata[key].map { "'\($0.prefix(40))'" } ?? "missing"), not a count")
+            }
+            return value
+        }
+        return CheckpointPosition(epoch: try count("epoch"), iterations: try count("iterations"))
     }
 
     /// What a CSV run's checkpoint records of its data: the fingerprint of the values it was trained
@@ -94,7 +90,7 @@ public enum Checkpoint {
 
     /// Loads weights (and, when given, optimizer slots) from a checkpoint made for the same model.
     @discardableResult
-    public static func restore(_ file: Safetensors, into model: Sequential, optimizer: Optimizer? = nil) throws -> TrainingState {
+    public static func restore(_ file: Safetensors, into model: Sequential, optimizer: Optimizer? = nil) throws -> CheckpointPosition {
         guard file.metadata["format"] == format else {
             throw MismatchError(description: "not a seqtrain checkpoint (format '\(file.metadata["format"] ?? "none")')")
         }
@@ -115,15 +111,12 @@ public enum Checkpoint {
                 slots[s].replaceSubrange(tensor.range, with: values)
             }
         }
+        let position = try position(file)
         model.parameters.assign(weights)
-        let state = TrainingState(epoch: Int(file.metadata["epoch"] ?? "") ?? 0,
-                                  iterations: Int(file.metadata["iterations"] ?? "") ?? 0,
-                                  bestEpoch: Int(file.metadata["best_epoch"] ?? "") ?? 0,
-                                  bestValLoss: Float(file.metadata["best_val_loss"] ?? "") ?? .infinity)
         if let optimizer {
             for (s, slot) in optimizer.slots.enumerated() { slot.buffer.assign(slots[s]) }
-            optimizer.restore(iterations: state.iterations)
+            optimizer.restore(iterations: position.iterations)
         }
-        return state
+        return position
     }
 }

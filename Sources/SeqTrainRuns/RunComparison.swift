@@ -35,15 +35,14 @@ public struct RunComparison {
     public let best: [(epoch: Int, value: Float)?]
 
     /// Reads the runs' configs and histories and compares `metric` (default `val_loss`).
-    public init(runs: [RunFolder], metric: String = "val_loss") throws {
+    public init(runs: [OpenedRun], metric: String = "val_loss") throws {
         self.runs = runs.map(\.path)
         self.metric = metric
         var columns: [[Float]] = []
         var flattened: [[String: String]] = []
         for run in runs {
-            let text = try String(contentsOfFile: run.configPath, encoding: .utf8)
-            guard let node = try? Yams.compose(yaml: text) else {
-                throw RunStateError(description: "\(run.configPath) is not valid YAML")
+            guard let node = try? Yams.compose(yaml: run.configText) else {
+                throw RunReadError(path: run.folder.configPath, problem: "not valid YAML")
             }
             var values: [String: String] = [:]
             Self.flatten(node, prefix: "", into: &values)

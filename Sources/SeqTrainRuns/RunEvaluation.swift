@@ -10,8 +10,8 @@ extension TrainingRun {
     /// truth, in the units the model was trained in. Samples are cut with a horizon of `steps` (for
     /// the generator, series drawn with `window + steps` steps from the run's seed, as the chapter does
     /// for its 10-steps-ahead comparison), so models of every target are measured on the same data.
-    public static func evaluateSteps(run: RunFolder, steps: Int, checkpoint: String) throws -> MultiStepEvaluation {
-        let trained = try trainedModel(run, checkpoint: checkpoint)
+    public static func evaluateSteps(run path: String, steps: Int, checkpoint: String) throws -> MultiStepEvaluation {
+        let trained = try OpenedRun.open(path).trainedModel(checkpoint: checkpoint)
         var data = trained.experiment.data
         data.target = .vector
         data.horizon = steps

@@ -7,6 +7,23 @@ import SeqTrainModel
 import SeqTrainOptimizers
 import SeqTrainTraining
 
+/// Why a file or folder of a run could not be read.
+public struct RunReadError: Error, CustomStringConvertible {
+    /// The file or folder.
+    public var path: String
+    /// What is wrong.
+    public var problem: String
+
+    /// Creates the error.
+    public init(path: String, problem: String) {
+        self.path = path
+        self.problem = problem
+    }
+
+    /// What a user should read.
+    public var description: String { "cannot read \(path): \(problem)" }
+}
+
 /// A run's folder, `runs/<name>/<UTC timestamp>/`, and the files in it.
 public struct RunFolder {
     /// The folder.
@@ -16,10 +33,10 @@ public struct RunFolder {
     public init(existing path: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw FileWriteError(path: path, reason: "no such run folder")
+            throw RunReadError(path: path, problem: "no such run folder")
         }
         guard FileManager.default.fileExists(atPath: path + "/config.yaml") else {
-            throw FileWriteError(path: path, reason: "not a run folder (it has no config.yaml)")
+            throw RunReadError(path: path, problem: "not a run folder (it has no config.yaml)")
         }
         self.path = path
     }
@@ -88,21 +105,10 @@ public struct RunFolder {
     public var timingPath: String { path + "/timing.csv" }
     /// `summary.json`: final, best, test and baseline figures.
     public var summaryPath: String { path + "/summary.json" }
+    /// `status.json`: where the run stands.
+    public var statusPath: String { path + "/status.json" }
     /// A checkpoint by name (`last` or `best`).
     public func checkpointPath(_ which: String) -> String { path + "/checkpoints/\(which).safetensors" }
-
-    /// One column of `history.csv` (e.g. `val_loss`), one value per finished epoch from epoch 1.
-    public func historyColumn(_ name: String) throws -> [Float] {
-        let lines = try String(contentsOfFile: historyPath, encoding: .utf8).split(separator: "\n")
-        let header = lines.first?.split(separator: ",").map(String.init) ?? []
-        guard let column = header.firstIndex(of: name) else {
-            throw RunStateError(description: "\(historyPath) has no column '\(name)' (" + Suggest.hint(for: name, in: Array(header.dropFirst())) + ")")
-        }
-        return lines.dropFirst().compactMap { line in
-            let cells = line.split(separator: ",")
-            return cells.count > column ? Float(cells[column]) : nil
-        }
-    }
 
     /// Removes temporary files a killed process may have left (`.<name>.tmp-<pid>`).
     public func removeStaleTemporaryFiles() {
@@ -117,77 +123,22 @@ public struct RunFolder {
     public func loadCheckpoint(_ which: String) throws -> Safetensors {
         let file = checkpointPath(which)
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw FileWriteError(path: file, reason: "no such checkpoint")
+            throw RunReadError(path: file, problem: FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such checkpoint")
         }
-        return try Safetensors(data: data)
-    }
-}
-
-/// The per-epoch table of a run, `history.csv`: `epoch,loss,<metrics>,val_loss,val_<metrics>`.
-public struct History {
-    /// Column names.
-    public let header: [String]
-    /// Rows of formatted values (float32 shortest form).
-    public private(set) var rows: [[String]] = []
-    private let metricCount: Int
-
-    /// An empty history for an experiment's metrics.
-    public init(metrics: [MetricKind]) {
-        let names = metrics.map(\.rawValue)
-        header = ["epoch", "loss"] + names + ["val_loss"] + names.map { "val_" + $0 }
-        metricCount = metrics.count
-    }
-
-    /// Reads a run's `history.csv`, checking its columns.
-    public init(csv text: String, metrics: [MetricKind], file: String) throws {
-        self.init(metrics: metrics)
-        let lines = text.split(separator: "\n").map(String.init)
-        guard lines.first == header.joined(separator: ",") else {
-            throw FileWriteError(path: file, reason: "expected the header \(header.joined(separator: ","))")
-        }
-        for (index, line) in lines.dropFirst().enumerated() {
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard cells.count == header.count, Int(cells[0]) == index + 1, cells.dropFirst().allSatisfy({ Float($0) != nil }) else {
-                throw FileWriteError(path: file, reason: "line \(index + 2) is not a complete row for epoch \(index + 1)")
-            }
-            rows.append(cells)
+        do {
+            return try Safetensors(data: data)
+        } catch {
+            throw RunReadError(path: file, problem: "\(error)")
         }
     }
 
-    /// The row of a finished epoch.
-    public static func row(epoch: Int, train: Evaluation, valid: Evaluation) -> [String] {
-        ["\(epoch)"] + ([train.loss] + train.metrics + [valid.loss] + valid.metrics).map { "\(Float($0))" }
+    /// The recorded status, or nil when the run predates status files (or the file is unreadable).
+    public func readStatus() -> RunStatus? {
+        FileManager.default.contents(atPath: statusPath).flatMap { RunStatus(json: $0) }
     }
 
-    /// Appends the row of the next epoch.
-    public mutating func append(_ row: [String]) {
-        precondition(row.count == header.count && row[0] == "\(rows.count + 1)", "history rows come one epoch at a time")
-        rows.append(row)
-    }
-
-    /// Keeps the first `count` rows.
-    public mutating func truncate(to count: Int) { rows = Array(rows.prefix(count)) }
-
-    /// The training figures of a row.
-    public func trainFigures(_ row: [String]) -> Evaluation {
-        Evaluation(loss: Double(Float(row[1])!), metrics: row[2..<(2 + metricCount)].map { Double(Float($0)!) })
-    }
-
-    /// The validation figures of a row.
-    public func validFigures(_ row: [String]) -> Evaluation {
-        let start = 2 + metricCount
-        return Evaluation(loss: Double(Float(row[start])!), metrics: row[(start + 1)...].map { Double(Float($0)!) })
-    }
-
-    /// The first row with the lowest val_loss (the epoch of `best.safetensors`).
-    public var bestRow: [String]? {
-        var best: [String]?
-        for row in rows where best == nil || Float(row[2 + metricCount])! < Float(best![2 + metricCount])! { best = row }
-        return best
-    }
-
-    /// The CSV text.
-    public var csv: String {
-        ([header] + rows).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"
+    /// Records the status atomically.
+    public func writeStatus(_ status: RunStatus) throws {
+        try AtomicFile.write(status.json.rendered(), to: statusPath)
     }
 }

@@ -8,19 +8,9 @@ import SeqTrainTraining
 
 /// One run folder as `seqtrain runs` lists it.
 public struct RunRecord: Equatable {
-    /// Where a run stands.
-    public enum Status: String, Equatable {
-        /// Every epoch trained and the summary written.
-        case finished
-        /// Stopped early (Ctrl-C, a kill, a full disk): `seqtrain resume` continues it.
-        case interrupted
-        /// Stopped because training cannot go on (`failed.txt` says why).
-        case failed
-    }
-
     /// The run folder.
     public var path: String
-    /// The experiment's name.
+    /// The experiment's name ("?" when the config cannot be read).
     public var name: String
     /// When it started, from the folder name (`2026-11-29 20:02:56`).
     public var started: String
@@ -32,8 +22,8 @@ public struct RunRecord: Equatable {
     public var epochsTotal: Int
     /// The lowest val_loss and its epoch.
     public var best: (epoch: Int, valLoss: Float)?
-    /// Finished, interrupted or failed.
-    public var status: Status
+    /// Where it stands, as recorded in its status.json (or why it cannot be read).
+    public var status: RunStatus
 
     public static func == (a: RunRecord, b: RunRecord) -> Bool {
         a.path == b.path && a.status == b.status && a.epochsDone == b.epochsDone && a.best?.epoch == b.best?.epoch
@@ -47,7 +37,7 @@ public enum RunIndex {
         var records: [RunRecord] = []
         func visit(_ path: String, depth: Int) {
             if FileManager.default.fileExists(atPath: path + "/config.yaml") {
-                if let record = read(path) { records.append(record) }
+                records.append(read(path))
                 return
             }
             guard depth < 5, let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
@@ -62,27 +52,24 @@ public enum RunIndex {
         return records
     }
 
-    /// Reads one run folder; nil when its config cannot be read.
-    public static func read(_ path: String) -> RunRecord? {
-        guard let text = try? String(contentsOfFile: path + "/config.yaml", encoding: .utf8),
-              let experiment = try? ExperimentParser.parse(yaml: text, file: path + "/config.yaml") else { return nil }
-        let overrides = text.split(separator: "\n").filter { $0.hasPrefix("# Override: --set ") }
-            .map { String($0.dropFirst("# Override: --set ".count)) }
-        let history = (try? String(contentsOfFile: path + "/history.csv", encoding: .utf8))
-            .flatMap { try? History(csv: $0, metrics: experiment.train.metrics, file: path + "/history.csv") }
-        let best = history?.bestRow.map { (epoch: Int($0[0]) ?? 0, valLoss: Float($0[2 + experiment.train.metrics.count]) ?? .nan) }
-        let epochsTotal = experiment.model == .naive ? 0 : experiment.train.epochs
-        let done = history?.rows.count ?? 0
-        let status: RunRecord.Status
-        if FileManager.default.fileExists(atPath: path + "/failed.txt") {
-            status = .failed
-        } else if FileManager.default.fileExists(atPath: path + "/summary.json") && done >= epochsTotal {
-            status = .finished
-        } else {
-            status = .interrupted
+    /// Reads one run folder; a folder whose config cannot be read is listed as unreadable, with the reason.
+    public static func read(_ path: String) -> RunRecord {
+        let started = started(URL(fileURLWithPath: path).lastPathComponent)
+        let opened: OpenedRun
+        do {
+            opened = try OpenedRun.open(path)
+        } catch {
+            return RunRecord(path: path, name: "?", started: started, overrides: [], epochsDone: 0, epochsTotal: 0, best: nil,
+                             status: RunStatus(.unreadable, reason: "\(error)", epoch: 0))
         }
-        return RunRecord(path: path, name: experiment.name, started: started(URL(fileURLWithPath: path).lastPathComponent),
-                         overrides: overrides, epochsDone: done, epochsTotal: epochsTotal, best: best, status: status)
+        let experiment = opened.experiment
+        let overrides = opened.configText.split(separator: "\n").filter { $0.hasPrefix("# Override: --set ") }
+            .map { String($0.dropFirst("# Override: --set ".count)) }
+        let history = try? opened.history()
+        let best = history?.bestRow.map { (epoch: Int($0[0]) ?? 0, valLoss: Float($0[2 + experiment.train.metrics.count]) ?? .nan) }
+        return RunRecord(path: path, name: experiment.name, started: started, overrides: overrides,
+                         epochsDone: history?.rows.count ?? 0, epochsTotal: experiment.model == .naive ? 0 : experiment.train.epochs,
+                         best: best, status: opened.status)
     }
 
     /// `20261129T200256Z-2` as `2026-11-29 20:02:56`.

@@ -36,6 +36,8 @@ public struct RunSummary {
     public var epochSeconds: [Double] = []
     /// Threads that trained (they change the speed, not the numbers).
     public var threads = 1
+    /// How the run ended (finished, stopped early).
+    public var status: RunStatus?
     /// For a CSV series: the rows and samples of each split and the standardisation (nil for generated data).
     public var csvData: JSONValue?
 
@@ -86,6 +88,8 @@ public struct RunSummary {
             ("model", .string(experiment.model == .naive ? "naive" : "layers")),
             ("parameters", .int(parameters)),
             ("epochs", .int(epochs)),
+            ("status", status.map { .string($0.state.rawValue) } ?? .null),
+            ("status_reason", status.map { .string($0.reason) } ?? .null),
             ("final", .object([("epoch", .int(epochs)), ("train", figures(finalTrain)), ("valid", figures(finalValid))])),
             ("best", best.map { .object([("epoch", .int($0.epoch)), ("valid", figures($0.valid))]) } ?? .null),
             ("test", figures(test)),

@@ -66,18 +66,18 @@ public enum TrainingRun {
         if case .csv = experiment.data.source { console.write(dataset.summary + "\n") }
         console.write(trainer.model.summary(title: experiment.name) + "\n")
         let history = History(metrics: experiment.train.metrics)
-        let start = TrainingState(epoch: 0, iterations: 0, bestEpoch: 0, bestValLoss: .infinity)
-        // The folder appears with its config, an empty history and the initial weights as the last
-        // checkpoint, so that from its first instant it holds a checkpoint that loads.
+        // The folder appears with its config, an empty history, the initial weights as the last
+        // checkpoint and its status, so that from its first instant it holds a checkpoint that loads.
         let run = try RunFolder.create(runsDir: runsDir, name: experiment.name) { folder in
             try AtomicFile.write(configText, to: folder.configPath)
             try AtomicFile.write(history.csv, to: folder.historyPath)
             let initial = TrainingSession(run: folder, experiment: experiment, configHash: configHash, trainer: trainer,
-                                          console: console, state: start, history: history, timingRows: [])
+                                          console: console, history: history, timingRows: [])
             try AtomicFile.write(initial.checkpoint(historyRow: nil), to: folder.checkpointPath("last"))
+            try folder.writeStatus(.running(epoch: 0))
         }
         let session = TrainingSession(run: run, experiment: experiment, configHash: configHash, trainer: trainer, console: console,
-                                      state: start, history: history, timingRows: [])
+                                      history: history, timingRows: [])
         try session.runToCompletion(dataset: dataset)
         return run
     }
@@ -93,7 +93,9 @@ public enum TrainingRun {
         summary.naiveValid = Trainer.naive(dataset: dataset, experiment: experiment, split: .valid)
         summary.naiveTest = Trainer.naive(dataset: dataset, experiment: experiment, split: .test)
         (summary.finalTrain, summary.finalValid, summary.test) = (train, summary.naiveValid, summary.naiveTest)
+        summary.status = RunStatus(.finished, epoch: 0)
         try AtomicFile.write(summary.json.rendered(), to: run.summaryPath)
+        try run.writeStatus(RunStatus(.finished, epoch: 0))
         let metrics = zip(experiment.train.metrics, summary.naiveValid!.metrics).map { " - val_\($0.rawValue): \(ProgressLine.figure($1))" }
         console.write("naive (last value) - loss: \(ProgressLine.figure(train.loss)) - val_loss: \(ProgressLine.figure(summary.naiveValid!.loss))"
             + metrics.joined() + "\n")
@@ -101,52 +103,70 @@ public enum TrainingRun {
         return run
     }
 
-    /// The experiment, trainer and checkpoint of an existing run, checked against each other.
-    private static func open(_ run: RunFolder, threads: Int) throws -> (Experiment, String, Dataset, Trainer, Safetensors) {
-        let experiment = try ExperimentParser.load(path: run.configPath)
-        guard experiment.model != .naive else { throw RunStateError(description: "\(run.path) is a naive run: it has nothing to train") }
-        let (_, hash) = resolvedConfig(experiment, source: nil)
-        let last = try checkpoint("last", of: run, hash: hash)
-        let dataset = try Dataset(config: experiment.data, seed: experiment.seed)
-        try checkData(dataset, against: last, of: run)
-        return (experiment, hash, dataset, Trainer(experiment: experiment, dataset: dataset, threads: threads), last)
-    }
-
     /// Continues an interrupted run in its own folder from its last checkpoint: weights, optimizer
-    /// state, epoch and best-so-far. For the same config it ends byte-identical to an uninterrupted run.
+    /// state, epoch and every observer's state. For the same config it ends byte-identical to an
+    /// uninterrupted run. A finished or early-stopped run has nothing to resume; a failed one would
+    /// fail again. Everything is checked before any file of the run is changed.
     @discardableResult
-    public static func resume(_ run: RunFolder, threads: Int = 1, console: Console) throws -> RunFolder {
+    public static func resume(_ path: String, threads: Int = 1, console: Console) throws -> RunFolder {
+        let opened = try OpenedRun.open(path)
+        let run = opened.folder, experiment = opened.experiment
+        _ = try opened.layers("nothing to train")
+        let last = try opened.checkpoint("last")
+        let status = opened.status
+        switch status.state {
+        case .finished, .stoppedEarly:
+            console.write("\(run.path) is \(status.summary); nothing to resume.\n")
+            return run
+        case .failed:
+            throw RunStateError(description: "\(run.path) failed: \(status.reason) Resuming would fail the same way; train a new run")
+        case .running:
+            throw RunStateError(description: "\(run.path) is being trained by \(status.summary.dropFirst("running ".count)); "
+                + "wait for it, or stop that process first")
+        case .interrupted, .unreadable:
+            break
+        }
         run.removeStaleTemporaryFiles()
-        let (experiment, hash, dataset, trainer, last) = try open(run, threads: threads)
-        let state = try Checkpoint.restore(last, into: trainer.model, optimizer: trainer.optimizer)
-        let historyText = (try? String(contentsOfFile: run.historyPath, encoding: .utf8)) ?? History(metrics: experiment.train.metrics).csv
-        var history = try History(csv: historyText, metrics: experiment.train.metrics, file: run.historyPath)
-        if history.rows.count > state.epoch { history.truncate(to: state.epoch) }
-        if history.rows.count == state.epoch - 1, let row = last.metadata["history_row"] {
-            history.append(row.split(separator: ",", omittingEmptySubsequences: false).map(String.init))
+        let dataset = try opened.dataset(checkedAgainst: last)
+        let trainer = Trainer(experiment: experiment, dataset: dataset, threads: threads)
+        let position = try Checkpoint.restore(last, into: trainer.model, optimizer: trainer.optimizer)
+        guard position.epoch <= experiment.train.epochs else {
+            throw Checkpoint.MismatchError(description: "\(run.checkpointPath("last")) is at epoch \(position.epoch), "
+                + "past the \(experiment.train.epochs) epochs of \(run.configPath)")
         }
-        guard history.rows.count == state.epoch else {
-            throw RunStateError(description: "\(run.historyPath) has \(history.rows.count) epochs but the last checkpoint is at epoch \(state.epoch)")
-        }
-        try AtomicFile.write(history.csv, to: run.historyPath)
-        if state.bestEpoch > 0, (try? run.loadCheckpoint("best"))?.metadata["epoch"] != "\(state.bestEpoch)" {
-            // Stopped between writing last and best in an improving epoch: last is that best.
-            guard state.bestEpoch == state.epoch else {
-                throw RunStateError(description: "\(run.checkpointPath("best")) is not the checkpoint of the best epoch \(state.bestEpoch)")
+        // The history: kept up to the checkpoint's epoch, completed from the row the checkpoint carries.
+        var history = FileManager.default.fileExists(atPath: run.historyPath) ? try opened.history() : History(metrics: experiment.train.metrics)
+        if history.rows.count > position.epoch { history.truncate(to: position.epoch) }
+        if history.rows.count == position.epoch - 1, let row = last.metadata["history_row"] {
+            let cells = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard cells.count == history.header.count, cells.first == "\(position.epoch)", cells.dropFirst().allSatisfy({ Float($0) != nil }) else {
+                throw Checkpoint.MismatchError(description: "\(run.checkpointPath("last")) carries a malformed history row")
             }
-            try AtomicFile.write(last.serialized(), to: run.checkpointPath("best"))
+            history.append(cells)
+        }
+        guard history.rows.count == position.epoch else {
+            throw RunStateError(description: "\(run.historyPath) has \(history.rows.count) epochs but the last checkpoint is at epoch \(position.epoch)")
         }
         let timingText = (try? String(contentsOfFile: run.timingPath, encoding: .utf8)) ?? ""
         let timing: [String] = timingText.split(separator: "\n").dropFirst().map(String.init).filter { line in
             let epoch = Int(line.prefix { $0 != "," }) ?? Int.max
-            return epoch <= state.epoch
+            return epoch <= position.epoch
         }
-        let session = TrainingSession(run: run, experiment: experiment, configHash: hash, trainer: trainer, console: console,
-                                      state: state, history: history, timingRows: timing)
-        if state.epoch >= experiment.train.epochs {
-            console.write("\(run.path) has finished all \(experiment.train.epochs) epochs; nothing to resume.\n")
+        let session = TrainingSession(run: run, experiment: experiment, configHash: opened.configHash, trainer: trainer, console: console,
+                                      epoch: position.epoch, history: history, timingRows: timing)
+        try session.loop.restoreObservers(from: last.metadata)
+        let bestEpoch = session.checkpoints.bestEpoch
+        let bestIsStale = bestEpoch > 0 && (try? run.loadCheckpoint("best"))?.metadata["epoch"] != "\(bestEpoch)"
+        if bestIsStale && bestEpoch != position.epoch {
+            throw RunStateError(description: "\(run.checkpointPath("best")) is not the checkpoint of the best epoch \(bestEpoch)")
+        }
+        // Checked: now repair. Stopped between writing last and best in an improving epoch: last is that best.
+        try AtomicFile.write(history.csv, to: run.historyPath)
+        if bestIsStale { try AtomicFile.write(last.serialized(), to: run.checkpointPath("best")) }
+        if position.epoch >= experiment.train.epochs {
+            console.write("\(run.path) has trained all \(experiment.train.epochs) epochs; writing its summary.\n")
         } else {
-            console.write("Resuming \(run.path) at epoch \(state.epoch + 1)/\(experiment.train.epochs)\n")
+            console.write("Resuming \(run.path) at epoch \(position.epoch + 1)/\(experiment.train.epochs)\n")
         }
         try session.runToCompletion(dataset: dataset)
         return run
@@ -164,121 +184,56 @@ public enum TrainingRun {
 
     /// Retrains the first `epochs` epochs of a run (default: all it recorded) in a scratch folder and
     /// compares the history rows, and the checkpoints of those epochs, bit for bit.
-    public static func verify(_ run: RunFolder, epochs requested: Int?, threads: Int = 1) throws -> Verification {
-        let (experiment, hash, _, trainer, _) = try open(run, threads: threads)
-        let recorded = try History(csv: String(contentsOfFile: run.historyPath, encoding: .utf8),
-                                   metrics: experiment.train.metrics, file: run.historyPath)
+    public static func verify(_ path: String, epochs requested: Int?, threads: Int = 1) throws -> Verification {
+        let opened = try OpenedRun.open(path)
+        let run = opened.folder, experiment = opened.experiment
+        _ = try opened.layers("nothing to train")
+        let recorded = try opened.history()
         let epochs = requested ?? recorded.rows.count
         guard epochs >= 1, epochs <= recorded.rows.count else {
             throw RunStateError(description: "\(run.path) recorded \(recorded.rows.count) epochs; --epochs must be between 1 and that")
         }
+        let dataset = try opened.dataset(checkedAgainst: try opened.checkpoint("last"))
+        let trainer = Trainer(experiment: experiment, dataset: dataset, threads: threads)
         let scratch = NSTemporaryDirectory() + "seqtrain-verify-\(getpid())-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let copy = try RunFolder.create(runsDir: scratch, name: experiment.name)
-        let session = TrainingSession(run: copy, experiment: experiment, configHash: hash, trainer: trainer, console: .silent,
-                                      state: TrainingState(epoch: 0, iterations: 0, bestEpoch: 0, bestValLoss: .infinity),
+        let session = TrainingSession(run: copy, experiment: experiment, configHash: opened.configHash, trainer: trainer, console: .silent,
                                       history: History(metrics: experiment.train.metrics), timingRows: [])
-        try session.trainRemainingEpochs(through: epochs) { false }
+        _ = try session.loop.run(through: epochs) { false }
         var differences: [String] = []
-        for (index, (mine, theirs)) in zip(session.history.rows, recorded.rows).enumerated() {
+        for (index, (mine, theirs)) in zip(session.history.history.rows, recorded.rows).enumerated() {
             for (column, (a, b)) in zip(mine, theirs).enumerated() where a != b {
                 differences.append("epoch \(index + 1) \(recorded.header[column]): recorded \(b), retrained \(a)")
             }
         }
+        if session.history.history.rows.count < epochs {
+            differences.append("the retraining stopped after epoch \(session.history.history.rows.count), the run went on")
+        }
         var compared: [String] = []
         for which in ["last", "best"] {
-            guard let original = try? run.loadCheckpoint(which), original.metadata["epoch"] != nil,
-                  Int(original.metadata["epoch"]!)! <= epochs, Int(original.metadata["epoch"]!)! > 0 else { continue }
             // Compare only a checkpoint of an epoch the retraining reached and that it wrote too.
-            guard let mine = try? copy.loadCheckpoint(which), mine.metadata["epoch"] == original.metadata["epoch"] else { continue }
+            guard let original = try? run.loadCheckpoint(which), let epoch = try? Checkpoint.position(original).epoch,
+                  epoch >= 1, epoch <= epochs,
+                  let mine = try? copy.loadCheckpoint(which), mine.metadata["epoch"] == original.metadata["epoch"] else { continue }
             compared.append("checkpoints/\(which).safetensors")
             if FileManager.default.contents(atPath: copy.checkpointPath(which)) != FileManager.default.contents(atPath: run.checkpointPath(which)) {
-                differences.append("checkpoints/\(which).safetensors (epoch \(original.metadata["epoch"]!)) differs")
+                differences.append("checkpoints/\(which).safetensors (epoch \(epoch)) differs")
             }
         }
         return Verification(epochs: epochs, differences: differences, checkpointsCompared: compared)
     }
 
-    /// Evaluates a checkpoint of a finished run on a split.
-    public static func evaluate(run: RunFolder, split: SplitName, checkpoint: String) throws -> (Experiment, Evaluation) {
-        let experiment = try ExperimentParser.load(path: run.configPath)
-        let dataset = try Dataset(config: experiment.data, seed: experiment.seed)
+    /// Evaluates a checkpoint of a run on a split.
+    public static func evaluate(run path: String, split: SplitName, checkpoint: String) throws -> (Experiment, Evaluation) {
+        let opened = try OpenedRun.open(path)
+        let experiment = opened.experiment
         guard experiment.model != .naive else {
-            return (experiment, Trainer.naive(dataset: dataset, experiment: experiment, split: split))
+            return (experiment, Trainer.naive(dataset: try opened.dataset(), experiment: experiment, split: split))
         }
-        let trainer = Trainer(experiment: experiment, dataset: dataset)
-        let file = try self.checkpoint(checkpoint, of: run, hash: resolvedConfig(experiment, source: nil).hash)
-        try checkData(dataset, against: file, of: run)
+        let file = try opened.checkpoint(checkpoint)
+        let trainer = Trainer(experiment: experiment, dataset: try opened.dataset(checkedAgainst: file))
         try Checkpoint.restore(file, into: trainer.model)
         return (experiment, trainer.evaluate(split))
-    }
-
-    /// A run's checkpoint (`last` or `best`), refused when it was made for another config.
-    static func checkpoint(_ which: String, of run: RunFolder, hash: String) throws -> Safetensors {
-        let file = try run.loadCheckpoint(which)
-        guard file.metadata["config_hash"] == hash else {
-            throw Checkpoint.MismatchError(description: "\(run.checkpointPath(which)) was made for another config "
-                + "(hash \(file.metadata["config_hash"] ?? "none"); \(run.configPath) hashes to \(hash))")
-        }
-        return file
-    }
-
-    /// Refuses a CSV file whose values differ from those a checkpoint was trained on.
-    static func checkData(_ dataset: Dataset, against file: Safetensors, of run: RunFolder) throws {
-        guard case .csv(let csv) = dataset.config.source, let recorded = file.metadata["data_hash"] else { return }
-        let current = Fingerprint.hex(dataset.fingerprint)
-        guard recorded == current else {
-            throw Checkpoint.MismatchError(description: "\(csv.path) has changed since \(run.path) was trained on it "
-                + "(data fingerprint \(current), the run's checkpoints record \(recorded)); restore the file, or train a new run")
-        }
-    }
-
-    /// A trained run's model with the weights of one of its checkpoints (no data is read).
-    public static func trainedModel(_ run: RunFolder, checkpoint which: String) throws -> TrainedModel {
-        let experiment = try ExperimentParser.load(path: run.configPath)
-        guard case .layers(let layers) = experiment.model else {
-            throw RunStateError(description: "\(run.path) is a naive run: it has no model")
-        }
-        let model = Sequential(layers, inputShape: experiment.data.inputShape, maxBatch: 256)
-        let file = try checkpoint(which, of: run, hash: resolvedConfig(experiment, source: nil).hash)
-        try Checkpoint.restore(file, into: model)
-        let scaling = try Checkpoint.scaling(file.metadata)
-        let expected: [String]
-        switch experiment.data.source {
-        case .csv(let csv) where experiment.data.standardize: expected = csv.columns
-        default: expected = []
-        }
-        if scaling.map(\.column) != expected {
-            throw Checkpoint.MismatchError(description: "\(run.checkpointPath(which)) records the standardisation of "
-                + (scaling.isEmpty ? "no column" : "columns \(scaling.map(\.column).joined(separator: ", "))")
-                + " but the run's config standardises " + (expected.isEmpty ? "none" : expected.joined(separator: ", "))
-                + "; it was not written by this run")
-        }
-        return TrainedModel(experiment: experiment, model: model, scaling: scaling, run: run, checkpoint: file)
-    }
-}
-
-/// A trained run's model with one checkpoint's weights, and how its data was standardised.
-public struct TrainedModel {
-    /// The run's experiment.
-    public let experiment: Experiment
-    /// The model, weights loaded.
-    public let model: Sequential
-    /// Each input column's standardisation, in column order; empty when the data was used as is.
-    public let scaling: [ColumnScaling]
-    let run: RunFolder
-    let checkpoint: Safetensors
-
-    /// Refuses data that differs from what the checkpoint was trained on.
-    public func checkData(_ dataset: Dataset) throws {
-        try TrainingRun.checkData(dataset, against: checkpoint, of: run)
-    }
-
-    /// The scaling of each target column (identity when the data was not standardised).
-    public var targetScaling: [ColumnScaling] {
-        guard !scaling.isEmpty, case .csv(let csv) = experiment.data.source else {
-            return Array(repeating: ColumnScaling(column: "value", mean: 0, std: 1), count: experiment.data.targetFeatures)
-        }
-        return csv.targets.map { name in scaling[csv.columns.firstIndex(of: name)!] }  // trainedModel checked the columns
     }
 }

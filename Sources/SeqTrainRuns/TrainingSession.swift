@@ -7,10 +7,11 @@ import SeqTrainModel
 import SeqTrainOptimizers
 import SeqTrainTraining
 
-/// The epochs of one run folder: the loop shared by a new run and a resumed one.
+/// The epochs of one run folder: the training loop with the observers that keep the run's files,
+/// shared by a new run, a resumed one and `verify`'s scratch copy.
 ///
-/// After each epoch it writes, in this order, `checkpoints/last.safetensors` (carrying the epoch's
-/// history row), `checkpoints/best.safetensors` when val_loss improved, `history.csv` and
+/// After each epoch the observers write, in this order, `checkpoints/last.safetensors` (carrying the
+/// epoch's history row), `checkpoints/best.safetensors` when val_loss improved, `history.csv` and
 /// `timing.csv`, each atomically. A crash at any instant therefore leaves a checkpoint that loads and
 /// a history at most one row shorter than it, which `resume` completes from the checkpoint.
 final class TrainingSession {
@@ -19,110 +20,97 @@ final class TrainingSession {
     let configHash: String
     let trainer: Trainer
     let console: Console
-    private(set) var state: TrainingState
-    private(set) var history: History
-    private var timingRows: [String]
+    let loop: TrainingLoop
+    let checkpoints: CheckpointWriter
+    let history: HistoryWriter
+    let timing: TimingWriter
 
+    /// A session continuing after `epoch` finished epochs, whose files hold `history` and `timingRows`.
     init(run: RunFolder, experiment: Experiment, configHash: String, trainer: Trainer, console: Console,
-         state: TrainingState, history: History, timingRows: [String]) {
+         epoch: Int = 0, history: History, timingRows: [String]) {
         self.run = run
         self.experiment = experiment
         self.configHash = configHash
         self.trainer = trainer
         self.console = console
-        self.state = state
-        self.history = history
-        self.timingRows = timingRows
+        checkpoints = CheckpointWriter(run: run, configHash: configHash, dataset: trainer.dataset)
+        self.history = HistoryWriter(run: run, history: history)
+        timing = TimingWriter(run: run, rows: timingRows)
+        let progress = ProgressObserver(steps: trainer.stepsPerEpoch, metrics: experiment.train.metrics,
+                                        interactive: console.interactive, output: console.write)
+        loop = TrainingLoop(trainer: trainer, observers: [progress, checkpoints, self.history, timing], epoch: epoch)
     }
 
     /// The checkpoint of the current weights, optimizer and state, with the epoch's history row.
-    func checkpoint(historyRow: [String]?) -> Data {
-        var file = Checkpoint.make(model: trainer.model, optimizer: trainer.optimizer, state: state, configHash: configHash)
-        if let historyRow { file.metadata["history_row"] = historyRow.joined(separator: ",") }
-        file.metadata.merge(Checkpoint.dataMetadata(trainer.dataset)) { _, new in new }
-        return file.serialized()
-    }
+    func checkpoint(historyRow: [String]?) -> Data { checkpoints.checkpoint(loop, historyRow: historyRow) }
 
-    /// Trains from the epoch after `state.epoch` to `lastEpoch` (default: the last), stopping early
-    /// on a stop request.
-    func trainRemainingEpochs(through lastEpoch: Int? = nil, stopRequested: @escaping () -> Bool) throws {
-        let epochs = experiment.train.epochs
-        guard state.epoch < (lastEpoch ?? epochs) else { return }
-        let metrics = experiment.train.metrics
-        let progress = ProgressLine(totalSteps: trainer.stepsPerEpoch, interactive: console.interactive, output: console.write)
-        for epoch in (state.epoch + 1)...(lastEpoch ?? epochs) {
-            let started = Date()
-            progress.beginEpoch(epoch, of: epochs)
-            let train = try trainer.trainEpoch(epoch, stopRequested: stopRequested) { progress.update(step: $0, loss: $1) }
-            let valid = trainer.evaluate(.valid)
-            let seconds = Date().timeIntervalSince(started)
-            progress.endEpoch(figures: [("loss", train.loss)] + zip(metrics, train.metrics).map { ($0.rawValue, $1) }
-                + [("val_loss", valid.loss)] + zip(metrics, valid.metrics).map { ("val_" + $0.rawValue, $1) })
-
-            state.epoch = epoch
-            state.iterations = trainer.optimizer.iterations
-            let improved = Float(valid.loss) < state.bestValLoss
-            if improved {
-                state.bestEpoch = epoch
-                state.bestValLoss = Float(valid.loss)
-            }
-            let row = History.row(epoch: epoch, train: train, valid: valid)
-            let bytes = checkpoint(historyRow: row)
-            try AtomicFile.write(bytes, to: run.checkpointPath("last"))
-            if improved { try AtomicFile.write(bytes, to: run.checkpointPath("best")) }
-            history.append(row)
-            try AtomicFile.write(history.csv, to: run.historyPath)
-            timingRows.append("\(epoch),\(String(format: "%.6f", seconds))")
-            try AtomicFile.write((["epoch,seconds"] + timingRows).joined(separator: "\n") + "\n", to: run.timingPath)
-        }
-    }
-
-    /// Writes `summary.json` from the history and the best checkpoint's test figures.
-    func writeSummary(dataset: Dataset) throws {
+    /// Writes `summary.json`, the plots and the best epoch's line from the history and the best checkpoint.
+    func writeSummary(dataset: Dataset, status: RunStatus) throws {
         var summary = RunSummary(experiment: experiment, configHash: configHash, dataset: dataset)
         summary.naiveValid = Trainer.naive(dataset: dataset, experiment: experiment, split: .valid)
         summary.naiveTest = Trainer.naive(dataset: dataset, experiment: experiment, split: .test)
         summary.threads = trainer.pool.threadCount
         summary.parameters = trainer.model.parameterCount
-        summary.epochs = history.rows.count
-        if let last = history.rows.last {
-            summary.finalTrain = history.trainFigures(last)
-            summary.finalValid = history.validFigures(last)
+        let rows = history.history.rows
+        summary.epochs = rows.count
+        summary.status = status
+        if let last = rows.last {
+            summary.finalTrain = history.history.trainFigures(last)
+            summary.finalValid = history.history.validFigures(last)
         }
-        if let best = history.bestRow {
-            summary.best = (Int(best[0]) ?? 0, history.validFigures(best))
+        if let best = history.history.bestRow {
+            summary.best = (Int(best[0]) ?? 0, history.history.validFigures(best))
             let weights = trainer.model.parameters.array
+            defer { trainer.model.parameters.assign(weights) }  // put the last weights back whatever happens
             try Checkpoint.restore(try run.loadCheckpoint("best"), into: trainer.model)
             summary.test = trainer.evaluate(.test)
             try AtomicFile.write(try RunPlots.forecast(model: trainer.model, experiment: experiment, dataset: trainer.dataset),
                                  to: run.path + "/forecast.svg")
-            trainer.model.parameters.assign(weights)
         }
-        summary.epochSeconds = timingRows.compactMap { Double($0.split(separator: ",").last ?? "") }
+        summary.epochSeconds = timing.seconds
         summary.seconds = summary.epochSeconds.reduce(0, +)
         try AtomicFile.write(summary.json.rendered(), to: run.summaryPath)
-        try AtomicFile.write(RunPlots.curves(history, title: experiment.name), to: run.path + "/curves.svg")
+        try AtomicFile.write(RunPlots.curves(history.history, title: experiment.name), to: run.path + "/curves.svg")
         if let best = summary.best, let naive = summary.naiveValid {
             console.write("Best epoch \(best.epoch): val_loss \(ProgressLine.figure(best.valid.loss)) (naive \(ProgressLine.figure(naive.loss)))\n")
         }
     }
 
-    /// Runs the remaining epochs with SIGINT/SIGTERM turned into a stop request, then the summary.
+    /// Runs the remaining epochs with SIGINT/SIGTERM turned into a stop request, then the summary,
+    /// recording the run's status at the start and at whatever end it comes to.
     func runToCompletion(dataset: Dataset) throws {
         st_stop_install()
         defer { st_stop_uninstall() }
+        try run.writeStatus(.running(epoch: loop.epoch))
+        let outcome: TrainingOutcome
         do {
-            try trainRemainingEpochs { st_stop_requested() != 0 }
+            outcome = try loop.run(through: experiment.train.epochs) { st_stop_requested() != 0 }
         } catch let stopped as TrainingStopped {
-            throw RunInterrupted(run: run, finishedEpochs: state.epoch, abandonedEpoch: stopped.epoch)
+            let interrupted = RunInterrupted(run: run, finishedEpochs: loop.epoch, abandonedEpoch: stopped.epoch)
+            try? run.writeStatus(RunStatus(.interrupted, reason: "stopped by a signal during epoch \(stopped.epoch)", epoch: loop.epoch))
+            throw interrupted
         } catch let error as NonFiniteLossError {
-            let failure = RunFailed(run: run, reason: error, finishedEpochs: state.epoch)
-            try? AtomicFile.write(failure.description + "\n", to: run.path + "/failed.txt")
+            let failure = RunFailed(run: run, reason: error, finishedEpochs: loop.epoch)
+            try? run.writeStatus(RunStatus(.failed, reason: error.description, epoch: loop.epoch))
             throw failure
         } catch let error as FileWriteError {
-            throw RunWriteFailed(run: run, error: error, finishedEpochs: history.rows.count)
+            let failure = RunWriteFailed(run: run, error: error, finishedEpochs: history.history.rows.count)
+            try? run.writeStatus(RunStatus(.interrupted, reason: "\(error)", epoch: history.history.rows.count))
+            throw failure
         }
-        try writeSummary(dataset: dataset)
+        let status: RunStatus
+        switch outcome {
+        case .completed: status = RunStatus(.finished, epoch: loop.epoch)
+        case .stoppedEarly(let epoch, let reason): status = RunStatus(.stoppedEarly, reason: reason, epoch: epoch)
+        }
+        do {
+            try writeSummary(dataset: dataset, status: status)
+            try run.writeStatus(status)
+        } catch let error as FileWriteError {
+            try? run.writeStatus(RunStatus(.interrupted, reason: "\(error)", epoch: loop.epoch))
+            throw RunWriteFailed(run: run, error: error, finishedEpochs: loop.epoch)
+        }
+        if case .stoppedEarly(_, let reason) = outcome { console.write("Stopped early: \(reason)\n") }
         console.write("Run saved to \(run.path)\n")
     }
 }

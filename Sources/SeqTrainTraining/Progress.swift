@@ -71,3 +71,25 @@ public final class ProgressLine {
         return "\(Int((seconds * 1e6).rounded()))us"
     }
 }
+
+/// Prints Keras's progress: `Epoch 3/20`, the running line, and the finished line with every figure.
+public final class ProgressObserver: EpochObserver {
+    private let line: ProgressLine
+    private let metrics: [MetricKind]
+
+    /// Progress for epochs of `steps` batches, written to `output` (redrawn in place when `interactive`).
+    public init(steps: Int, metrics: [MetricKind], interactive: Bool, output: @escaping (String) -> Void) {
+        line = ProgressLine(totalSteps: steps, interactive: interactive, output: output)
+        self.metrics = metrics
+    }
+
+    public func epochWillBegin(_ epoch: Int, of epochs: Int) { line.beginEpoch(epoch, of: epochs) }
+
+    public func batchDidEnd(step: Int, runningLoss: Double) { line.update(step: step, loss: runningLoss) }
+
+    public func epochDidEnd(_ record: EpochRecord, loop: TrainingLoop) throws -> TrainingDecision {
+        line.endEpoch(figures: [("loss", record.train.loss)] + zip(metrics, record.train.metrics).map { ($0.rawValue, $1) }
+            + [("val_loss", record.valid.loss)] + zip(metrics, record.valid.metrics).map { ("val_" + $0.rawValue, $1) })
+        return .proceed
+    }
+}

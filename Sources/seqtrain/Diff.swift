@@ -25,7 +25,7 @@ struct Diff: ParsableCommand {
 
     func run() throws {
         try withErrorReporting {
-            let comparison = try RunComparison(runs: try runDirs.map { try RunFolder(existing: $0) }, metric: metric)
+            let comparison = try RunComparison(runs: try runDirs.map { try OpenedRun.open($0) }, metric: metric)
             let labels = runDirs.count == 2 ? ["A", "B"] : runDirs.indices.map { String(UnicodeScalar(UInt8(65 + $0 % 26))) + ($0 >= 26 ? "\($0 / 26)" : "") }
             switch format {
             case .text, .markdown: print(Self.table(comparison, labels: labels, markdown: format == .markdown))

@@ -20,7 +20,7 @@ struct Plot: ParsableCommand {
 
     func run() throws {
         try withErrorReporting {
-            let svg = try RunPlots.overlay(try runDirs.map { try RunFolder(existing: $0) }, metric: metric, logScale: log)
+            let svg = try RunPlots.overlay(try runDirs.map { try OpenedRun.open($0) }, metric: metric, logScale: log)
             try AtomicFile.write(svg, to: output)
             print("wrote \(output)")
         }

@@ -31,8 +31,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         try withErrorReporting {
-            let run = try RunFolder(existing: runDir)
-            let trained = try TrainingRun.trainedModel(run, checkpoint: checkpoint.rawValue)
+            let trained = try OpenedRun.open(runDir).trainedModel(checkpoint: checkpoint.rawValue)
             let data = trained.experiment.data
             let window = data.window
             // The model's input: the last `window` steps, every input column, standardised as in training.

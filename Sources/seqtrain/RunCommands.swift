@@ -14,7 +14,7 @@ struct Resume: ParsableCommand {
 
     func run() throws {
         try withErrorReporting {
-            try TrainingRun.resume(try RunFolder(existing: runDir), threads: threading.threads, console: .standardOutput)
+            try TrainingRun.resume(runDir, threads: threading.threads, console: .standardOutput)
         }
     }
 }
@@ -34,7 +34,7 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         try withErrorReporting {
-            let result = try TrainingRun.verify(try RunFolder(existing: runDir), epochs: epochs, threads: threading.threads)
+            let result = try TrainingRun.verify(runDir, epochs: epochs, threads: threading.threads)
             let also = result.checkpointsCompared.isEmpty ? "" : " and " + result.checkpointsCompared.joined(separator: ", ")
             if result.differences.isEmpty {
                 print("verified: epochs 1-\(result.epochs) of history.csv\(also) match bit for bit")

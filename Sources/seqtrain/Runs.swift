@@ -5,7 +5,7 @@ import SeqTrain
 /// `seqtrain runs [DIR]`: a table of run folders.
 struct Runs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List runs: name, start, overrides, best val_loss, epochs and status (finished, interrupted, failed).")
+        abstract: "List runs: name, start, overrides, best val_loss, epochs and status (running, finished, stopped early, interrupted, failed, unreadable).")
 
     /// Sort keys.
     enum SortKey: String, ExpressibleByArgument, CaseIterable { case started, best, name, status }
@@ -27,7 +27,7 @@ struct Runs: ParsableCommand {
             case .started: records.sort { ($0.started, $0.path) < ($1.started, $1.path) }
             case .best: records.sort { ($0.best?.valLoss ?? .infinity) < ($1.best?.valLoss ?? .infinity) }
             case .name: records.sort { ($0.name, $0.started) < ($1.name, $1.started) }
-            case .status: records.sort { ($0.status.rawValue, $0.started) < ($1.status.rawValue, $1.started) }
+            case .status: records.sort { ($0.status.state.rawValue, $0.started) < ($1.status.state.rawValue, $1.started) }
             }
             guard !records.isEmpty else {
                 print("no runs under \(folder)")
@@ -35,7 +35,7 @@ struct Runs: ParsableCommand {
             }
             let rows = [["run", "name", "started", "overrides", "best val_loss", "epochs", "status"]] + records.map { r in
                 [r.path, r.name, r.started, r.overrides.isEmpty ? "-" : r.overrides.joined(separator: " "),
-                 r.best.map { "\($0.valLoss) (\($0.epoch))" } ?? "-", "\(r.epochsDone)/\(r.epochsTotal)", r.status.rawValue]
+                 r.best.map { "\($0.valLoss) (\($0.epoch))" } ?? "-", "\(r.epochsDone)/\(r.epochsTotal)", r.status.summary]
             }
             print(Diff.layout(rows, markdown: false).joined(separator: "\n"))
         }

@@ -11,8 +11,8 @@ struct Sweep: ParsableCommand {
             The grid is the file's `sweep:` block (a mapping of config paths to lists of values) plus every \
             --grid; a --grid axis replaces the block's axis of the same path. Runs go under \
             runs/<name>/sweep-<id>/<point>/, where the id is a hash of the config, the --set overrides and the \
-            grid. Running the same sweep again skips finished runs, resumes interrupted ones and starts the \
-            missing ones.
+            grid; the plan is written to plan.json there, and each point's output to its output.log. Running \
+            the same sweep again skips complete points, resumes interrupted ones and starts the missing ones.
             """)
 
     @Argument(help: "The experiment file.")
@@ -36,100 +36,51 @@ struct Sweep: ParsableCommand {
 
     func run() throws {
         try withErrorReporting {
-            let sweepGrid = try SweepGrid(block: try ExperimentParser.sweepAxes(path: config), arguments: grid)
-            guard !sweepGrid.axes.isEmpty else {
-                throw ConfigErrors([Diagnostic(file: config, position: nil, message: "there is nothing to sweep",
-                                               suggestion: "add a sweep: block to the file, e.g. sweep: {model.0.units: [10, 20]}, "
-                                                   + "or give --grid model.0.units=10,20")])
-            }
-            guard sweepGrid.pointCount <= SweepGrid.maxPoints else {
-                throw ConfigErrors([Diagnostic(file: config, position: nil,
-                                               message: "the sweep has \(sweepGrid.pointCount) runs, more than \(SweepGrid.maxPoints)",
-                                               suggestion: "sweep fewer values at once")])
-            }
-            let base = try overrides.parsed()
-            let experiment = try ExperimentParser.load(path: config, overrides: base)
-            // Check every point before starting any run.
-            let points = sweepGrid.points
-            for point in points { _ = try ExperimentParser.load(path: config, overrides: base + (try sweepGrid.overrides(point))) }
-            let identity = TrainingRun.resolvedConfig(experiment, source: nil).hash + "|" + sweepGrid.arguments.joined(separator: "|")
-            let folder = "\(runsDir)/\(experiment.name)/sweep-\(Fingerprint.hex(Fingerprint.fnv1a(identity.utf8)).prefix(8))"
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            print("sweep of \(points.count) runs in \(folder), \(min(parallel, points.count)) at a time")
-
-            let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-            let threads = max(1, WorkerPool.availableCores / min(parallel, points.count))
-            var pending: [(Int, [String])] = []
-            var skipped = 0
-            for (index, point) in points.enumerated() {
-                let label = sweepGrid.label(index, point)
-                let existing = RunIndex.scan(folder + "/" + label)
-                if existing.contains(where: { $0.status == .finished }) { skipped += 1 } else { pending.append((index, point)) }
-            }
-            if skipped > 0 { print("\(skipped) finished run\(skipped == 1 ? "" : "s") kept") }
-
-            let progress = SweepProgress(done: skipped, total: points.count)
-            let slots = DispatchSemaphore(value: parallel)
-            let group = DispatchGroup()
-            for (index, point) in pending {
-                slots.wait()
-                let label = sweepGrid.label(index, point)
-                let previous = RunIndex.scan(folder + "/" + label).first { $0.status == .interrupted }
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: executable)
-                if let previous {
-                    process.arguments = ["resume", previous.path, "--threads", "\(threads)"]
-                } else {
-                    process.arguments = ["train", config, "--runs-dir", folder, "--threads", "\(threads)", "--set", "name=\(label)"]
-                        + (base.map(\.argument) + (try sweepGrid.overrides(point)).map(\.argument)).flatMap { ["--set", $0] }
-                }
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                group.enter()
-                process.terminationHandler = { finished in
-                    progress.finished(label, status: finished.terminationStatus)
-                    slots.signal()
-                    group.leave()
-                }
-                try process.run()
-            }
-            group.wait()
-
-            let rows = points.enumerated().map { index, point -> (point: [String], record: RunRecord?) in
-                let runs = RunIndex.scan(folder + "/" + sweepGrid.label(index, point))
-                return (point, runs.first { $0.status == .finished } ?? runs.last)
-            }
-            try AtomicFile.write(SweepTable.csv(grid: sweepGrid, runs: rows), to: folder + "/sweep.csv")
+            let plan = try SweepPlan.make(configFile: config, gridArguments: grid, baseOverrides: try overrides.parsed(), runsDir: runsDir)
+            try plan.write()
+            let pending = plan.points.indices.filter { !plan.isComplete($0) }
+            let executor = LocalProcessExecutor(executable: Self.executable, parallel: min(parallel, max(pending.count, 1)),
+                                                threads: max(1, WorkerPool.availableCores / min(parallel, max(pending.count, 1))))
+            print("sweep of \(plan.points.count) runs in \(plan.folder), \(executor.description)")
+            let kept = plan.points.count - pending.count
+            if kept > 0 { print("\(kept) complete run\(kept == 1 ? "" : "s") kept") }
+            let progress = SweepProgress(done: kept, total: plan.points.count, console: .standardOutput)
+            try executor.run(plan, points: pending, progress: progress)
+            try AtomicFile.write(SweepTable.csv(plan), to: plan.absoluteFolder + "/sweep.csv")
             let failed = progress.failed
-            print("sweep.csv written to \(folder)/sweep.csv" + (failed > 0 ? "; \(failed) run\(failed == 1 ? "" : "s") failed" : ""))
+            print("sweep.csv written to \(plan.folder)/sweep.csv" + (failed > 0 ? "; \(failed) run\(failed == 1 ? "" : "s") failed (see sweep.csv and each point's output.log)" : ""))
             if failed > 0 { throw ExitCode(1) }
         }
     }
+
+    /// This executable, for the children.
+    static var executable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
 }
 
-/// Counts finished sweep runs and prints `[done/total] label: done` as each ends (from any thread).
-final class SweepProgress: @unchecked Sendable {
-    private let lock = NSLock()
-    private var done: Int
-    private var failures = 0
-    private let total: Int
+/// `seqtrain sweep-point SWEEP_DIR INDEX`: run one point of a planned sweep, as an executor does.
+struct SweepPoint: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep-point",
+        abstract: "Run one point of a sweep by its index (what sweep executors and cluster jobs run).",
+        discussion: """
+            Reads SWEEP_DIR/plan.json (written by seqtrain sweep) and trains point INDEX: nothing when it is \
+            complete, a resume of its interrupted run, or a new run. For a job array: \
+            seqtrain sweep-point runs/deep_rnn/sweep-4d1570eb $SLURM_ARRAY_TASK_ID.
+            """)
 
-    init(done: Int, total: Int) {
-        self.done = done
-        self.total = total
-    }
+    @Argument(help: "The sweep folder, e.g. runs/deep_rnn/sweep-4d1570eb.")
+    var sweepDir: String
 
-    func finished(_ label: String, status: Int32) {
-        lock.lock()
-        defer { lock.unlock() }
-        done += 1
-        if status != 0 { failures += 1 }
-        print("[\(done)/\(total)] \(label): \(status == 0 ? "done" : "failed (status \(status))")")
-    }
+    @Argument(help: "The point's index, from 0.")
+    var index: Int
 
-    var failed: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return failures
+    @OptionGroup var threading: ThreadOptions
+
+    func run() throws {
+        try withErrorReporting {
+            try SweepPlan.load(folder: sweepDir).runPoint(index, threads: threading.threads, console: .standardOutput)
+        }
     }
 }

@@ -85,9 +85,8 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         try withErrorReporting {
-            let run = try RunFolder(existing: runDir)
             if let steps {
-                let result = try TrainingRun.evaluateSteps(run: run, steps: steps, checkpoint: checkpoint.rawValue)
+                let result = try TrainingRun.evaluateSteps(run: runDir, steps: steps, checkpoint: checkpoint.rawValue)
                 print("valid, \(steps) step\(steps == 1 ? "" : "s") ahead (\(result.method), \(checkpoint.rawValue) checkpoint):")
                 // For a CSV series, each target's RMSE in its own units follows the (standardised) MSE.
                 let unitHeaders = result.inUnits.flatMap { ["rmse \($0.column)", "naive rmse \($0.column)"] }
@@ -105,7 +104,7 @@ struct Eval: ParsableCommand {
                 print(row("all", result.overall, result.naiveOverall, result.inUnits.flatMap { [$0.overall, $0.naiveOverall] }).trimmingTrailingSpaces)
                 return
             }
-            let (experiment, evaluation) = try TrainingRun.evaluate(run: run, split: split.split, checkpoint: checkpoint.rawValue)
+            let (experiment, evaluation) = try TrainingRun.evaluate(run: runDir, split: split.split, checkpoint: checkpoint.rawValue)
             var line = "\(split.rawValue) (\(experiment.model == .naive ? "naive" : checkpoint.rawValue + " checkpoint")): "
                 + "loss: \(ProgressLine.figure(evaluation.loss))"
             for (metric, value) in zip(experiment.train.metrics, evaluation.metrics) {

@@ -102,7 +102,7 @@ final class CSVRunTests: XCTestCase {
         XCTAssertLessThan(best, 0.45)
 
         // The checkpoint records the standardisation, fitted on the training rows only.
-        let trained = try TrainingRun.trainedModel(try RunFolder(existing: run.path), checkpoint: "best")
+        let trained = try OpenedRun.open(run.path).trainedModel(checkpoint: "best")
         let file = try CSVFile(path: folder + "/data/nino12-sst.csv")
         let sst = try file.numbers(["sst"], role: "columns")
         let trainRows = sst[0..<512].map(Double.init)
@@ -194,7 +194,7 @@ final class CSVRunTests: XCTestCase {
             try Override("data.target=next"), try Override("data.horizon=1"), try Override("model.1.units=3"), try Override("train.epochs=2"),
         ])
         let run = try TrainingRun.train(experiment, source: nil, runsDir: folder + "/runs", console: .silent)
-        let trained = try TrainingRun.trainedModel(run, checkpoint: "last")
+        let trained = try OpenedRun.open(run.path).trainedModel(checkpoint: "last")
         let dataset = try Dataset(config: experiment.data, seed: 0)
         let window = Array(dataset.window(ofSample: dataset.indices(of: .valid).lowerBound))  // [12, 3]: unemp, infl, tbilrate
         let forecast = try Forecaster(model: trained.model, data: experiment.data).forecast(windows: window, count: 1, steps: 2)

@@ -22,7 +22,7 @@ final class DiffTests: XCTestCase {
 
     func testComparisonOfTwoRunsOfDifferentLengths() throws {
         let (_, runs) = try makeRuns()
-        let c = try RunComparison(runs: runs)
+        let c = try RunComparison(runs: runs.map { try OpenedRun.open($0.path) })
         XCTAssertEqual(c.configDifferences, [.init(key: "model.0.SimpleRNN.units", values: ["4", "6"]),
                                              .init(key: "train.epochs", values: ["3", "4"])])
         XCTAssertEqual(c.epochs.count, 4)
@@ -36,10 +36,10 @@ final class DiffTests: XCTestCase {
         }
         let winner = try XCTUnwrap(c.winner)
         XCTAssertTrue(c.verdict(labels: ["A", "B"]).hasPrefix("\(["A", "B"][winner]) is better on best val_loss: "), c.verdict(labels: ["A", "B"]))
-        XCTAssertThrowsError(try RunComparison(runs: runs, metric: "val_los")) {
+        XCTAssertThrowsError(try RunComparison(runs: runs.map { try OpenedRun.open($0.path) }, metric: "val_los")) {
             XCTAssertTrue("\($0)".contains("did you mean 'val_loss'?"), "\($0)")
         }
-        XCTAssertEqual(try RunComparison(runs: [runs[0], runs[0]]).configDifferences, [])
+        XCTAssertEqual(try RunComparison(runs: [runs[0], runs[0]].map { try OpenedRun.open($0.path) }).configDifferences, [])
     }
 
     func testEveryFormatFromTheCommandLine() throws {

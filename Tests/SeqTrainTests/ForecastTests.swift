@@ -20,7 +20,7 @@ final class ForecastTests: XCTestCase {
         let vector = try train("vector", "  - SimpleRNN: {units: 8}\n  - Dense: {units: 10}", in: runs)
         let sequence = try train("sequence", "  - SimpleRNN: {units: 8, return_sequences: true}\n  - TimeDistributed: {Dense: {units: 10}}", in: runs)
         for (run, method) in [(next, "method 1"), (vector, "method 2"), (sequence, "method 3")] {
-            let result = try TrainingRun.evaluateSteps(run: run, steps: 5, checkpoint: "best")
+            let result = try TrainingRun.evaluateSteps(run: run.path, steps: 5, checkpoint: "best")
             XCTAssertTrue(result.method.hasPrefix(method), result.method)
             XCTAssertEqual(result.perStep.count, 5)
             XCTAssertEqual(result.overall, result.perStep.reduce(0, +) / 5, accuracy: 1e-12)
@@ -28,9 +28,9 @@ final class ForecastTests: XCTestCase {
             XCTAssertLessThan(result.perStep[0], result.perStep[4] * 1.5 + 1e-3, "\(method): errors grow with the horizon, roughly")
         }
         // The naive errors are the same data for every run: one seed, window + steps draws.
-        XCTAssertEqual(try TrainingRun.evaluateSteps(run: next, steps: 5, checkpoint: "best").naivePerStep,
-                       try TrainingRun.evaluateSteps(run: sequence, steps: 5, checkpoint: "best").naivePerStep)
-        XCTAssertThrowsError(try TrainingRun.evaluateSteps(run: vector, steps: 11, checkpoint: "best")) {
+        XCTAssertEqual(try TrainingRun.evaluateSteps(run: next.path, steps: 5, checkpoint: "best").naivePerStep,
+                       try TrainingRun.evaluateSteps(run: sequence.path, steps: 5, checkpoint: "best").naivePerStep)
+        XCTAssertThrowsError(try TrainingRun.evaluateSteps(run: vector.path, steps: 11, checkpoint: "best")) {
             XCTAssertTrue("\($0)".contains("at most 10 steps"), "\($0)")
         }
         // Method 1 for one step is the model's own next-value prediction.

@@ -62,17 +62,17 @@ final class RobustnessTests: XCTestCase {
         let run = try TrainingRun.train(try experiment(epochs: 2), source: nil, runsDir: runs, console: .silent)
         let edited = try String(contentsOfFile: run.configPath, encoding: .utf8).replacingOccurrences(of: "learning_rate: 0.01", with: "learning_rate: 0.02")
         try edited.write(toFile: run.configPath, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try TrainingRun.resume(run, console: .silent)) {
+        XCTAssertThrowsError(try TrainingRun.resume(run.path, console: .silent)) {
             XCTAssertTrue("\($0)".contains("was made for another config"), "\($0)")
         }
         // Every command that reads a checkpoint refuses it alike.
-        XCTAssertThrowsError(try TrainingRun.evaluate(run: run, split: .valid, checkpoint: "best")) {
+        XCTAssertThrowsError(try TrainingRun.evaluate(run: run.path, split: .valid, checkpoint: "best")) {
             XCTAssertTrue("\($0)".contains("best.safetensors was made for another config"), "\($0)")
         }
-        XCTAssertThrowsError(try TrainingRun.evaluateSteps(run: run, steps: 3, checkpoint: "last")) {
+        XCTAssertThrowsError(try TrainingRun.evaluateSteps(run: run.path, steps: 3, checkpoint: "last")) {
             XCTAssertTrue("\($0)".contains("last.safetensors was made for another config"), "\($0)")
         }
-        XCTAssertThrowsError(try TrainingRun.trainedModel(run, checkpoint: "best"))
+        XCTAssertThrowsError(try OpenedRun.open(run.path).trainedModel(checkpoint: "best"))
     }
 
     func testResumeCompletesAHistoryOneRowShortAndAStaleBestCheckpoint() throws {
@@ -92,13 +92,13 @@ final class RobustnessTests: XCTestCase {
             // The best checkpoint of the last epoch was never written: leave an older file there.
             try Checkpoint.make(model: Sequential([DenseConfig(units: 1)], inputShape: .vector(1), maxBatch: 1),
                                 optimizer: Optimizer(OptimizerConfig(SGDConfig()), parameterCount: 2),
-                                state: TrainingState(epoch: 1, iterations: 0, bestEpoch: 1, bestValLoss: 1), configHash: "x")
+                                state: ["epoch": "1", "iterations": "0", "best_epoch": "1", "best_val_loss": "1"], configHash: "x")
                 .serialized().write(to: URL(fileURLWithPath: broken.checkpointPath("best")))
         } else {
             try FileManager.default.copyItem(atPath: full.checkpointPath("best"), toPath: broken.checkpointPath("best"))
         }
         XCTAssertTrue(FileManager.default.createFile(atPath: broken.path + "/.history.csv.tmp-12345", contents: Data("partial".utf8)))
-        try TrainingRun.resume(broken, console: .silent)
+        try TrainingRun.resume(broken.path, console: .silent)
         XCTAssertEqual(try String(contentsOfFile: broken.historyPath, encoding: .utf8), history)
         XCTAssertEqual(FileManager.default.contents(atPath: broken.checkpointPath("best")), FileManager.default.contents(atPath: full.checkpointPath("best")))
         XCTAssertFalse(FileManager.default.fileExists(atPath: broken.path + "/.history.csv.tmp-12345"), "stale temporary files are removed")
@@ -107,12 +107,12 @@ final class RobustnessTests: XCTestCase {
     func testVerifyFindsBitLevelDifferences() throws {
         let runs = try temporaryFolder(self)
         let run = try TrainingRun.train(try experiment(epochs: 3), source: nil, runsDir: runs, console: .silent)
-        let clean = try TrainingRun.verify(run, epochs: nil, threads: 2)
+        let clean = try TrainingRun.verify(run.path, epochs: nil, threads: 2)
         XCTAssertEqual(clean.epochs, 3)
         XCTAssertEqual(clean.differences, [])
         XCTAssertEqual(Set(clean.checkpointsCompared), Set(["checkpoints/last.safetensors", "checkpoints/best.safetensors"]))
-        XCTAssertEqual(try TrainingRun.verify(run, epochs: 1).differences, [])
-        XCTAssertThrowsError(try TrainingRun.verify(run, epochs: 4))
+        XCTAssertEqual(try TrainingRun.verify(run.path, epochs: 1).differences, [])
+        XCTAssertThrowsError(try TrainingRun.verify(run.path, epochs: 4))
         // Change the last digit of one recorded figure.
         var lines = try String(contentsOfFile: run.historyPath, encoding: .utf8).split(separator: "\n").map(String.init)
         var cells = lines[2].split(separator: ",").map(String.init)
@@ -120,7 +120,7 @@ final class RobustnessTests: XCTestCase {
         cells[1] = "\(value.nextUp)"
         lines[2] = cells.joined(separator: ",")
         try (lines.joined(separator: "\n") + "\n").write(toFile: run.historyPath, atomically: true, encoding: .utf8)
-        let tampered = try TrainingRun.verify(run, epochs: 2)
+        let tampered = try TrainingRun.verify(run.path, epochs: 2)
         XCTAssertEqual(tampered.differences, ["epoch 2 loss: recorded \(value.nextUp), retrained \(value)"])
     }
 

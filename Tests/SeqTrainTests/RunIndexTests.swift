@@ -23,22 +23,23 @@ final class RunIndexTests: XCTestCase {
         try FileManager.default.removeItem(atPath: cut.summaryPath)
         let history = try String(contentsOfFile: cut.historyPath, encoding: .utf8).split(separator: "\n").dropLast().joined(separator: "\n") + "\n"
         try history.write(toFile: cut.historyPath, atomically: true, encoding: .utf8)
+        try cut.writeStatus(RunStatus(.interrupted, reason: "stopped by a signal during epoch 2", epoch: 1))
 
         let records = RunIndex.scan(runs)
         XCTAssertEqual(records.count, 3)
         let byPath = Dictionary(uniqueKeysWithValues: records.map { ($0.path, $0) })
         let done = try XCTUnwrap(byPath[finished.path])
-        XCTAssertEqual(done.status, .finished)
+        XCTAssertEqual(done.status.state, .finished)
         XCTAssertEqual(done.epochsDone, 2)
         XCTAssertEqual(done.epochsTotal, 2)
         XCTAssertEqual(done.overrides, [])
         let bestRow = try History(csv: String(contentsOfFile: finished.historyPath, encoding: .utf8), metrics: [], file: "h").bestRow!
         XCTAssertEqual(done.best?.valLoss, Float(bestRow[2]))
-        XCTAssertEqual(byPath[cut.path]?.status, .interrupted)
+        XCTAssertEqual(byPath[cut.path]?.status.state, .interrupted)
         XCTAssertEqual(byPath[cut.path]?.epochsDone, 1)
-        let failed = try XCTUnwrap(records.first { $0.status == .failed })
+        let failed = try XCTUnwrap(records.first { $0.status.state == .failed })
         XCTAssertEqual(failed.overrides, ["train.optimizer={name: sgd, learning_rate: 1.0e+30}"])
-        XCTAssertTrue(try String(contentsOfFile: failed.path + "/failed.txt", encoding: .utf8).contains("the loss became"))
+        XCTAssertTrue(failed.status.reason.contains("the loss became"), failed.status.reason)
         XCTAssertEqual(RunIndex.scan(finished.path).map(\.path), [finished.path], "a run folder lists itself")
 
         let listing = try runSeqtrain(["runs", runs, "--sort", "best"], in: runs)

@@ -88,12 +88,12 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(last.tensors["optimizer.m.layers.1.kernel"]?.shape, [8, 3])
         XCTAssertEqual(last.metadata["epoch"], "4")
         XCTAssertEqual(last.metadata["iterations"], "64")
-        let (_, lastEval) = try TrainingRun.evaluate(run: run, split: .valid, checkpoint: "last")
+        let (_, lastEval) = try TrainingRun.evaluate(run: run.path, split: .valid, checkpoint: "last")
         XCTAssertEqual(Float(lastEval.loss), rows.last![3])
         XCTAssertEqual(Float(lastEval.metrics[0]), rows.last![4])
-        let (_, bestEval) = try TrainingRun.evaluate(run: run, split: .valid, checkpoint: "best")
+        let (_, bestEval) = try TrainingRun.evaluate(run: run.path, split: .valid, checkpoint: "best")
         XCTAssertEqual(Float(bestEval.loss), bestValLoss)
-        let (_, testEval) = try TrainingRun.evaluate(run: run, split: .test, checkpoint: "best")
+        let (_, testEval) = try TrainingRun.evaluate(run: run.path, split: .test, checkpoint: "best")
         XCTAssertEqual(Float(testEval.loss), Float(((summary["test"] as! [String: Any])["loss"] as! NSNumber).doubleValue))
 
         // A restored checkpoint carries the optimizer state.
@@ -128,7 +128,7 @@ final class RunTests: XCTestCase {
         let summary = try String(contentsOfFile: run.summaryPath, encoding: .utf8)
         XCTAssertTrue(summary.contains("\"loss\": 0.020211367"), summary)
         XCTAssertEqual(try String(contentsOfFile: run.historyPath, encoding: .utf8), "epoch,loss,val_loss\n")
-        XCTAssertEqual(try TrainingRun.evaluate(run: run, split: .valid, checkpoint: "best").1.loss, 0.020211366079705268, accuracy: 1e-15)
+        XCTAssertEqual(try TrainingRun.evaluate(run: run.path, split: .valid, checkpoint: "best").1.loss, 0.020211366079705268, accuracy: 1e-15)
     }
 
     /// Two chapter experiments trained for their full 20 epochs land in REFERENCE.md's range.

@@ -37,7 +37,7 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(sweeps.count, 1)
         let sweep = folder + "/runs/sw/" + sweeps[0]
         let csv = try String(contentsOfFile: sweep + "/sweep.csv", encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(csv[0], "train.optimizer.learning_rate,model.0.units,run,status,best_val_loss,best_epoch,test_loss,seconds")
+        XCTAssertEqual(csv[0], "train.optimizer.learning_rate,model.0.units,run,status,reason,best_val_loss,best_epoch,test_loss,seconds")
         XCTAssertEqual(csv.count, 5)
         XCTAssertTrue(csv.dropFirst().allSatisfy { $0.contains(",finished,") }, csv.joined(separator: "\n"))
         let runs = RunIndex.scan(sweep)
@@ -49,12 +49,13 @@ final class SweepTests: XCTestCase {
         // Rerun after one run lost its last epoch: only that one trains again, in its own folder.
         let cut = runs[2]
         try FileManager.default.removeItem(atPath: cut.path + "/summary.json")
+        try RunFolder(existing: cut.path).writeStatus(RunStatus(.interrupted, reason: "killed", epoch: 2))
         let second = try runSeqtrain(arguments, in: folder)
         XCTAssertEqual(second.status, 0, second.stderr)
-        XCTAssertTrue(second.stdout.contains("3 finished runs kept"), second.stdout)
+        XCTAssertTrue(second.stdout.contains("3 complete runs kept"), second.stdout)
         XCTAssertTrue(second.stdout.contains("[4/4] 02-"), second.stdout)
         XCTAssertEqual(RunIndex.scan(sweep).count, 4, "no new run folder")
-        XCTAssertEqual(RunIndex.read(cut.path)?.status, .finished)
+        XCTAssertEqual(RunIndex.read(cut.path).status.state, .finished)
 
         let bad = try runSeqtrain(["sweep", "sw.yaml", "--grid", "model.0.units=2,0"], in: folder)
         XCTAssertEqual(bad.status, 2)

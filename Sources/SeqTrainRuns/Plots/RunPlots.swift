@@ -60,7 +60,7 @@ public enum RunPlots {
     }
 
     /// Several runs' curves of one history column, overlaid (`seqtrain plot`).
-    public static func overlay(_ runs: [RunFolder], metric: String, logScale: Bool?) throws -> String {
+    public static func overlay(_ runs: [OpenedRun], metric: String, logScale: Bool?) throws -> String {
         var series: [LineChart.Series] = []
         for (index, run) in runs.enumerated() {
             let points = try run.historyColumn(metric).enumerated().map { (x: Double($0.offset + 1), y: Double($0.element)) }

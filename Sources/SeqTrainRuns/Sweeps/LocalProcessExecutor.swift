@@ -1,0 +1,66 @@
+import Foundation
+import SeqTrainCore
+
+/// Runs a sweep's points as child processes of this machine, `parallel` at a time, each with
+/// `threads` threads; each point's output is appended to `output.log` in its folder.
+public struct LocalProcessExecutor: SweepExecutor {
+    /// The `seqtrain` executable the children run.
+    public var executable: String
+    /// Points at once.
+    public var parallel: Int
+    /// Threads per point.
+    public var threads: Int
+
+    /// An executor running `executable sweep-point …`.
+    public init(executable: String, parallel: Int, threads: Int) {
+        self.executable = executable
+        self.parallel = parallel
+        self.threads = threads
+    }
+
+    public var description: String { "\(parallel) at a time" }
+
+    public func run(_ plan: SweepPlan, points indices: [Int], progress: SweepProgress) throws {
+        let slots = DispatchSemaphore(value: parallel)
+        let group = DispatchGroup()
+        for index in indices {
+            slots.wait()
+            let label = plan.points[index].label
+            try RunFolder.makeFolders(plan.pointFolder(index))
+            let log = try Self.appending(plan.logPath(index))
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = ["sweep-point", plan.absoluteFolder, "\(index)", "--threads", "\(threads)"]
+            process.standardOutput = log
+            process.standardError = log
+            group.enter()
+            process.terminationHandler = { finished in
+                try? log.close()
+                progress.finished(label, status: finished.terminationStatus)
+                slots.signal()
+                group.leave()
+            }
+            do {
+                try process.run()
+            } catch {
+                try? log.close()
+                group.leave()
+                slots.signal()
+                throw FileWriteError(path: executable, reason: "cannot start it: \(error)")
+            }
+        }
+        group.wait()
+    }
+
+    /// A file handle appending to `path` (created when missing).
+    static func appending(_ path: String) throws -> FileHandle {
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                throw FileWriteError(path: path, reason: "cannot create it")
+            }
+        }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw FileWriteError(path: path, reason: "cannot open it") }
+        handle.seekToEndOfFile()
+        return handle
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import SeqTrainConfig
+import SeqTrainCore
+import SeqTrainTraining
+
+/// A sweep's points, planned once and written to `plan.json` in the sweep folder, so that any
+/// executor (the local process pool, a cluster scheduler) can run point *i* by its index alone:
+/// `seqtrain sweep-point SWEEP_DIR i`. The plan holds the experiment file's text as it was when
+/// planned, so later edits to the file do not change a sweep under way.
+public struct SweepPlan: Codable, Equatable {
+    /// One point: its values and where its runs go.
+    public struct Point: Codable, Equatable {
+        /// Its position in the grid, from 0.
+        public var index: Int
+        /// Its folder under the sweep folder, e.g. `01-learning_rate-0.005`.
+        public var label: String
+        /// One value per axis, as YAML text.
+        public var values: [String]
+    }
+
+    /// The plan file's format.
+    public var format = "seqtrain-sweep-plan-1"
+    /// The sweep folder (`runs/<name>/sweep-<id>`), relative to `workingDirectory` unless absolute.
+    public var folder: String
+    /// The folder the sweep was started from: relative paths (CSV data, the folder) are taken from it.
+    public var workingDirectory: String
+    /// The experiment file as named on the command line.
+    public var configFile: String
+    /// Its text when the sweep was planned.
+    public var configText: String
+    /// `--set` overrides applied to every point (`PATH=VALUE`).
+    public var baseOverrides: [String]
+    /// The swept config paths.
+    public var axes: [String]
+    /// Every point, in grid order.
+    public var points: [Point]
+
+    /// Plans the sweep of `configFile` over its `sweep:` block and `gridArguments` (`PATH=v1,v2`),
+    /// with `baseOverrides`; every point is parsed and checked before anything runs.
+    public static func make(configFile: String, gridArguments: [String], baseOverrides: [Override], runsDir: String) throws -> SweepPlan {
+        let grid = try SweepGrid(block: try ExperimentParser.sweepAxes(path: configFile), arguments: gridArguments)
+        guard !grid.axes.isEmpty else {
+            throw ConfigErrors([Diagnostic(file: configFile, position: nil, message: "there is nothing to sweep",
+                                           suggestion: "add a sweep: block to the file, e.g. sweep: {model.0.units: [10, 20]}, "
+                                               + "or give --grid model.0.units=10,20")])
+        }
+        guard grid.pointCount <= SweepGrid.maxPoints else {
+            throw ConfigErrors([Diagnostic(file: configFile, position: nil,
+                                           message: "the sweep has \(grid.pointCount) runs, more than \(SweepGrid.maxPoints)",
+                                           suggestion: "sweep fewer values at once")])
+        }
+        let experiment = try ExperimentParser.load(path: configFile, overrides: baseOverrides)
+        let values = grid.points
+        for point in values { _ = try ExperimentParser.load(path: configFile, overrides: baseOverrides + (try grid.overrides(point))) }
+        // The id depends on the resolved config and the grid: the same sweep lands in the same folder.
+        let identity = TrainingRun.resolvedConfig(experiment, source: nil).hash + "|" + grid.arguments.joined(separator: "|")
+        let folder = "\(runsDir)/\(experiment.name)/sweep-\(Fingerprint.hex(Fingerprint.fnv1a(identity.utf8)).prefix(8))"
+        guard let text = try? String(contentsOfFile: configFile, encoding: .utf8) else {
+            throw RunReadError(path: configFile, problem: "cannot be read")
+        }
+        return SweepPlan(folder: folder, workingDirectory: FileManager.default.currentDirectoryPath, configFile: configFile,
+                         configText: text, baseOverrides: baseOverrides.map(\.argument), axes: grid.axes.map(\.path),
+                         points: values.enumerated().map { Point(index: $0, label: grid.label($0, $1), values: $1) })
+    }
+
+    /// `plan.json` of a sweep folder.
+    public static func path(in folder: String) -> String { folder + "/plan.json" }
+
+    /// Reads the plan of a sweep folder.
+    public static func load(folder: String) throws -> SweepPlan {
+        let file = path(in: folder)
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw RunReadError(path: file, problem: "no sweep plan (is \(folder) a sweep folder made by seqtrain sweep?)")
+        }
+        do {
+            let plan = try JSONDecoder().decode(SweepPlan.self, from: data)
+            guard plan.format == SweepPlan().format else { throw RunReadError(path: file, problem: "unknown format '\(plan.format)'") }
+            return plan
+        } catch let error as RunReadError {
+            throw error
+        } catch {
+            throw RunReadError(path: file, problem: "not a sweep plan (\(error))")
+        }
+    }
+
+    /// Writes `plan.json` into the sweep folder (creating it).
+    public func write() throws {
+        try RunFolder.makeFolders(absoluteFolder)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try encoder.encode(self), to: Self.path(in: absoluteFolder))
+    }
+
+    private init(folder: String, workingDirectory: String, configFile: String, configText: String, baseOverrides: [String],
+                 axes: [String], points: [Point]) {
+        (self.folder, self.workingDirectory, self.configFile, self.configText) = (folder, workingDirectory, configFile, configText)
+        (self.baseOverrides, self.axes, self.points) = (baseOverrides, axes, points)
+    }
+
+    private init() { (folder, workingDirectory, configFile, configText, baseOverrides, axes, points) = ("", "", "", "", [], [], []) }
+
+    /// The sweep folder as an absolute path.
+    public var absoluteFolder: String { folder.hasPrefix("/") ? folder : workingDirectory + "/" + folder }
+
+    /// The folder of a point's runs.
+    public func pointFolder(_ index: Int) -> String { absoluteFolder + "/" + points[index].label }
+
+    /// The log a point's output is appended to.
+    public func logPath(_ index: Int) -> String { pointFolder(index) + "/output.log" }
+
+    /// The overrides of a point: the base ones, the point's values, and its name (its folder).
+    public func overrides(_ index: Int) throws -> [Override] {
+        try baseOverrides.map(Override.init) + zip(axes, points[index].values).map { try Override("\($0)=\($1)") }
+            + [try Override("name=\(points[index].label)")]
+    }
+
+    /// The point's runs, newest last.
+    public func runs(_ index: Int) -> [RunRecord] {
+        RunIndex.scan(pointFolder(index)).sorted { $0.path < $1.path }
+    }
+
+    /// Whether a point has a run with nothing left to train (finished, or stopped early).
+    public func isComplete(_ index: Int) -> Bool { runs(index).contains { $0.status.state.isComplete } }
+
+    /// Runs point `index` in this process: nothing when it is complete, a resume of its interrupted
+    /// run when it has one, else a new run. Relative paths are taken from the sweep's working directory.
+    public func runPoint(_ index: Int, threads: Int, console: Console) throws {
+        guard points.indices.contains(index) else {
+            throw RunStateError(description: "the sweep \(folder) has points 0 to \(points.count - 1), not \(index)")
+        }
+        guard FileManager.default.changeCurrentDirectoryPath(workingDirectory) else {
+            throw RunReadError(path: workingDirectory, problem: "the sweep's working directory is not reachable from here")
+        }
+        let runs = runs(index)
+        if let done = runs.first(where: { $0.status.state.isComplete }) {
+            console.write("point \(index) (\(points[index].label)) is complete: \(done.path)\n")
+            return
+        }
+        if let interrupted = runs.last(where: { $0.status.state == .interrupted }) {
+            try TrainingRun.resume(interrupted.path, threads: threads, console: console)
+            return
+        }
+        let overrides = try overrides(index)
+        let experiment = try ExperimentParser.parse(yaml: configText, file: configFile,
+                                                    defaultName: URL(fileURLWithPath: configFile).deletingPathExtension().lastPathComponent,
+                                                    overrides: overrides)
+        try TrainingRun.train(experiment, source: configFile, overrides: overrides, runsDir: absoluteFolder, threads: threads, console: console)
+    }
+}
