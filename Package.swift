@@ -12,6 +12,10 @@ import PackageDescription
 //   SeqTrainTraining    fitting: trainer, epoch observers, history, forecasts, benchmark
 //   SeqTrainRuns        run folders, checkpoints, status, sweeps and their executors, plots
 //   SeqTrain            re-exports all of the above for the CLI and users
+let allLibraryTargets: [Target.Dependency] = [
+    "SeqTrainCore", "SeqTrainModel", "SeqTrainOptimizers", "SeqTrainConfig", "SeqTrainData", "SeqTrainTraining", "SeqTrainRuns",
+]
+
 let package = Package(
     name: "seqtrain",
     platforms: [.macOS(.v13)],
@@ -35,18 +39,17 @@ let package = Package(
         .target(name: "SeqTrainData", dependencies: ["SeqTrainConfig"]),
         .target(name: "SeqTrainTraining", dependencies: ["SeqTrainData"]),
         .target(name: "SeqTrainRuns", dependencies: ["SeqTrainTraining"]),
-        .target(name: "SeqTrain", dependencies: ["SeqTrainRuns"]),
+        .target(name: "SeqTrain", dependencies: allLibraryTargets),
         // The thin command-line front end.
         .executableTarget(
             name: "seqtrain",
-            dependencies: [
-                "SeqTrain",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            // Every library target named (not only the re-exporting SeqTrain), so that a change in any
+            // of them rebuilds the dependents.
+            dependencies: ["SeqTrain"] + allLibraryTargets + [.product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "SeqTrainTests",
-            dependencies: ["SeqTrain"],
+            dependencies: ["SeqTrain"] + allLibraryTargets,
             resources: [.copy("Fixtures")]
         ),
     ]

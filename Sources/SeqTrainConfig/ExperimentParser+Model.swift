@@ -16,7 +16,7 @@ extension ExperimentParser {
             return nil
         }
         if items.isEmpty {
-            reader.error(node, "model has no layers", suggestion: "add e.g. - SimpleRNN: {units: 20}")
+            reader.error(node, "model has no layers", suggestion: "add layers, e.g. - Dense: {units: 1}")
             return nil
         }
         var layers: [any LayerConfig] = []

@@ -134,7 +134,7 @@ public enum ExperimentParser {
         let train = parseTrain(value("train"), optimizers: vocabulary.optimizers, reader: &reader)
         guard let modelNode = value("model") else {
             reader.error(root, "the experiment has no model: section",
-                         suggestion: "add e.g. model: [{SimpleRNN: {units: 20}}] or model: naive")
+                         suggestion: "add a list of layers, e.g. model: [Flatten, {Dense: {units: 1}}], or model: naive")
             return nil
         }
         let model = parseModel(modelNode, layers: vocabulary.layers, reader: &reader)

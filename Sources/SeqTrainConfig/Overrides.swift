@@ -68,7 +68,7 @@ public struct Override: Equatable, Sendable {
             if let index = pairs.firstIndex(where: { $0.0.string == key }) {
                 pairs[index].1 = try set(value, at: rest, in: pairs[index].1, override: override, line: line, layers: layers)
             } else if pairs.count == 1, let layer = pairs[0].0.string, layers.contains(layer) {
-                // A layer item (`- SimpleRNN: {...}`) or the layer a TimeDistributed wraps: its options are one level down.
+                // A layer item (`- Dense: {...}`) or the layer a TimeDistributed wraps: its options are one level down.
                 pairs[0].1 = try set(value, at: path, in: pairs[0].1, override: override, line: line, layers: layers)
             } else {
                 let keyNode = try Yams.compose(yaml: String(repeating: "\n", count: line - 1) + key)!

@@ -36,12 +36,12 @@ public struct LayerCatalog: @unchecked Sendable {
             return parseLayer(typeName: scalar.string, typeNode: node, options: nil, path: path, reader: &reader)
         case .mapping:
             guard let entries = reader.mapping(node, path), entries.count == 1 else {
-                reader.error(node, "\(path) must name exactly one layer, like '- SimpleRNN: {units: 20}'")
+                reader.error(node, "\(path) must name exactly one layer, like '- Dense: {units: 20}'")
                 return nil
             }
             return parseLayer(typeName: entries[0].key, typeNode: entries[0].keyNode, options: entries[0].value, path: path, reader: &reader)
         default:
-            reader.error(node, "\(path) must be a layer like '- SimpleRNN: {units: 20}', found \(reader.describe(node))")
+            reader.error(node, "\(path) must be a layer like '- Dense: {units: 20}', found \(reader.describe(node))")
             return nil
         }
     }

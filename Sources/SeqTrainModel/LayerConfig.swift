@@ -40,7 +40,7 @@ extension LayerConfig {
         return self == other
     }
 
-    /// The item as the resolved config writes it: `SimpleRNN: {units: 20, …}`.
+    /// The item as the resolved config writes it: `Dense: {units: 20, …}`.
     public var yaml: String {
         "\(Self.typeName): " + YAMLText.mapping(options.map { ($0.key, $0.value) })
     }

@@ -52,10 +52,11 @@ public enum TrainingRun {
     }
 
     /// Trains `experiment` with `threads` threads into a new folder under `runsDir`; returns it. The
-    /// thread count changes only the speed, never a number.
+    /// thread count changes only the speed, never a number. `callbacks` are told about every epoch
+    /// (before the run's files are written) and may end training early.
     @discardableResult
     public static func train(_ experiment: Experiment, source: String?, overrides: [Override] = [], runsDir: String,
-                             threads: Int = 1, console: Console) throws -> RunFolder {
+                             threads: Int = 1, console: Console, callbacks: [any EpochObserver] = []) throws -> RunFolder {
         let dataset = try Dataset(config: experiment.data, seed: experiment.seed)
         let (configText, configHash) = resolvedConfig(experiment, source: source, overrides: overrides)
         guard experiment.model != .naive else {
@@ -72,12 +73,12 @@ public enum TrainingRun {
             try AtomicFile.write(configText, to: folder.configPath)
             try AtomicFile.write(history.csv, to: folder.historyPath)
             let initial = TrainingSession(run: folder, experiment: experiment, configHash: configHash, trainer: trainer,
-                                          console: console, history: history, timingRows: [])
+                                          console: console, history: history, timingRows: [], callbacks: callbacks)
             try AtomicFile.write(initial.checkpoint(historyRow: nil), to: folder.checkpointPath("last"))
             try folder.writeStatus(.running(epoch: 0))
         }
         let session = TrainingSession(run: run, experiment: experiment, configHash: configHash, trainer: trainer, console: console,
-                                      history: history, timingRows: [])
+                                      history: history, timingRows: [], callbacks: callbacks)
         try session.runToCompletion(dataset: dataset)
         return run
     }
@@ -113,6 +114,7 @@ public enum TrainingRun {
         let run = opened.folder, experiment = opened.experiment
         _ = try opened.layers("nothing to train")
         let last = try opened.checkpoint("last")
+        let dataset = try opened.dataset(checkedAgainst: last)
         let status = opened.status
         switch status.state {
         case .finished, .stoppedEarly:
@@ -127,7 +129,6 @@ public enum TrainingRun {
             break
         }
         run.removeStaleTemporaryFiles()
-        let dataset = try opened.dataset(checkedAgainst: last)
         let trainer = Trainer(experiment: experiment, dataset: dataset, threads: threads)
         let position = try Checkpoint.restore(last, into: trainer.model, optimizer: trainer.optimizer)
         guard position.epoch <= experiment.train.epochs else {

@@ -26,8 +26,10 @@ final class TrainingSession {
     let timing: TimingWriter
 
     /// A session continuing after `epoch` finished epochs, whose files hold `history` and `timingRows`.
+    /// `callbacks` see each epoch after the progress line and before the files are written, so that
+    /// their decisions and state reach the checkpoint.
     init(run: RunFolder, experiment: Experiment, configHash: String, trainer: Trainer, console: Console,
-         epoch: Int = 0, history: History, timingRows: [String]) {
+         epoch: Int = 0, history: History, timingRows: [String], callbacks: [any EpochObserver] = []) {
         self.run = run
         self.experiment = experiment
         self.configHash = configHash
@@ -38,7 +40,7 @@ final class TrainingSession {
         timing = TimingWriter(run: run, rows: timingRows)
         let progress = ProgressObserver(steps: trainer.stepsPerEpoch, metrics: experiment.train.metrics,
                                         interactive: console.interactive, output: console.write)
-        loop = TrainingLoop(trainer: trainer, observers: [progress, checkpoints, self.history, timing], epoch: epoch)
+        loop = TrainingLoop(trainer: trainer, observers: [progress] + callbacks + [checkpoints, self.history, timing], epoch: epoch)
     }
 
     /// The checkpoint of the current weights, optimizer and state, with the epoch's history row.

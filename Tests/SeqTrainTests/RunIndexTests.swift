@@ -47,6 +47,6 @@ final class RunIndexTests: XCTestCase {
         let lines = listing.stdout.split(separator: "\n")
         XCTAssertTrue(lines[0].hasPrefix("run "), listing.stdout)
         XCTAssertEqual(lines.count, 4)
-        XCTAssertTrue(lines[3].hasSuffix("failed"), listing.stdout)
+        XCTAssertTrue(lines[3].contains(" failed: the loss became inf at epoch 1"), listing.stdout)
     }
 }

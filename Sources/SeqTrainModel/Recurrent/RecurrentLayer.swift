@@ -1,9 +1,9 @@
 import SeqTrainCore
 
-/// What distinguishes SimpleRNN, LSTM and GRU: one time step forward and backward.
+/// What distinguishes one recurrent layer from another: one time step forward and backward.
 ///
 /// The cell's weights are Keras's: `kernel [F, G]`, `recurrent_kernel [U, G]` and a bias whose first
-/// `G` values are added to the input projection (G, the gate width, is U for SimpleRNN, 4U for LSTM,
+/// `G` values are added to the input projection (G, the gate width, is U for a plain RNN, 4U for LSTM,
 /// 3U for GRU). `RecurrentLayer` computes the input projection `z_t = x_t · kernel + bias` of every
 /// step as one matrix product, walks the steps calling the cell, and after back-propagation through
 /// time computes every weight gradient as one matrix product over all steps.
