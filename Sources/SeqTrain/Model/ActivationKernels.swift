@@ -9,7 +9,7 @@ extension Activation {
         case .linear: break
         case .tanh: st_tanh(x, count)
         case .relu: for i in 0..<count { x[i] = max(x[i], 0) }
-        case .sigmoid: for i in 0..<count { x[i] = 1 / (1 + expf(-x[i])) }
+        case .sigmoid: st_sigmoid(x, count)
         }
     }
 
