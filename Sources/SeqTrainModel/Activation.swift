@@ -19,7 +19,7 @@ public enum Activation: String, CaseIterable, Equatable, Sendable {
         case .linear: break
         case .tanh: st_tanh(x, count)
         case .relu: for i in 0..<count { x[i] = max(x[i], 0) }
-        case .sigmoid: for i in 0..<count { x[i] = 1 / (1 + expf(-x[i])) }
+        case .sigmoid: st_sigmoid(x, count)
         }
     }
 

@@ -16,6 +16,11 @@ void st_transpose(long rows, long cols, const float *src, float *dst);
 /// x[i] = tanh(x[i]), accurate to a few float32 ulps.
 void st_tanh(float *x, long count);
 
+/// x[i] = 1 / (1 + exp(-x[i])), within 2.5 float32 ulps of float64: worst 2.13 on [-30, 30] by 1/4096 plus
+/// edge values, 2.40 over every float. Subnormal down to exactly 0 below about -104, exactly 1 above about 17.3;
+/// NaN stays NaN.
+void st_sigmoid(float *x, long count);
+
 /// The instruction set in use: 0 plain C, 1 AVX2 + FMA, 2 AVX-512.
 int st_simd_level(void);
 
