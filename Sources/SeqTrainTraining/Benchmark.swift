@@ -55,6 +55,16 @@ public enum Benchmark {
                                peakMemoryBytes: peakMemoryBytes(), simd: SIMDLevel.name)
     }
 
+    /// `experiment` with every layer that has a width to scale (the recurrent ones) set to `units`,
+    /// except the last layer, whose output must fit the target.
+    public static func widened(_ experiment: Experiment, units: Int) -> Experiment {
+        guard case .layers(var layers) = experiment.model else { return experiment }
+        for i in layers.indices.dropLast() { layers[i] = layers[i].withUnits(units) ?? layers[i] }
+        var widened = experiment
+        widened.model = .layers(layers)
+        return widened
+    }
+
     /// The process's peak resident memory (VmHWM on Linux, ru_maxrss elsewhere).
     public static func peakMemoryBytes() -> Int {
         if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),

@@ -64,16 +64,11 @@ struct Bench: ParsableCommand {
 
     /// Parses a config, applying `--units`; naive models have nothing to time.
     func experiment(_ file: String) throws -> Experiment {
-        var experiment = try ExperimentParser.load(path: file, overrides: try overrides.parsed())
-        guard case .layers(var layers) = experiment.model else {
+        let experiment = try ExperimentParser.load(path: file, overrides: try overrides.parsed())
+        guard experiment.model != .naive else {
             throw ValidationError("\(file): a naive model trains nothing, so there is nothing to time")
         }
-        if let units {
-            // Every layer with a scalable width (the recurrent ones) but the last, whose output must fit the target.
-            for i in layers.indices.dropLast() { layers[i] = layers[i].withUnits(units) ?? layers[i] }
-            experiment.model = .layers(layers)
-        }
-        return experiment
+        return units.map { Benchmark.widened(experiment, units: $0) } ?? experiment
     }
 
     /// Runs one config in a child process of this executable and returns its JSON result.

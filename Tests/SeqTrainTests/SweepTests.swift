@@ -122,3 +122,53 @@ final class SweepTests: XCTestCase {
         XCTAssertTrue(csv.dropFirst().allSatisfy { $0.contains(",finished,") }, csv.joined(separator: "\n"))
     }
 }
+
+/// Sweeps planned in the library: the plan file, a point run by its index, and a failed point's reason.
+final class SweepPlanTests: XCTestCase {
+    func testAFailedPointSaysWhyAndAPointRunsByIndexAlone() throws {
+        let folder = try temporaryFolder(self)
+        try """
+            name: plan
+            data: {source: {generator: sine, series: 200}, window: 8, split: {train: 120, valid: 40, test: 40}}
+            model: [Flatten, {Dense: {units: 1}}]
+            train: {epochs: 2, optimizer: {name: sgd}}
+            """.write(toFile: folder + "/plan.yaml", atomically: true, encoding: .utf8)
+        let arguments = ["sweep", "plan.yaml", "--grid", "train.optimizer.learning_rate=0.01,1.0e+30", "--parallel", "2"]
+        let first = try runSeqtrain(arguments, in: folder)
+        XCTAssertEqual(first.status, 1, first.stdout + first.stderr)
+        XCTAssertTrue(first.stdout.contains("1 run failed"), first.stdout)
+        let sweep = folder + "/runs/plan/" + (try FileManager.default.contentsOfDirectory(atPath: folder + "/runs/plan")[0])
+        let plan = try SweepPlan.load(folder: sweep)
+        XCTAssertEqual(plan.points.map(\.label), ["00-learning_rate-0.01", "01-learning_rate-1.0e_30"])
+        XCTAssertEqual(plan.axes, ["train.optimizer.learning_rate"])
+        XCTAssertTrue(plan.configText.contains("name: plan"))
+        for index in 0..<2 {
+            let log = try String(contentsOfFile: plan.logPath(index), encoding: .utf8)
+            XCTAssertTrue(log.contains(index == 0 ? "Run saved to" : "the loss became"), log)
+        }
+        let csv = try String(contentsOfFile: sweep + "/sweep.csv", encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertTrue(csv[1].contains(",finished,,"), csv[1])
+        XCTAssertTrue(csv[2].contains(",failed,\"the loss became inf at epoch 1, batch 2;"), csv[2])
+        XCTAssertTrue(csv[1].hasPrefix("0.01,runs/plan/sweep-"), "run folders relative to where the sweep started: \(csv[1])")
+
+        // A rerun keeps the failed point instead of failing it again in a new folder.
+        let second = try runSeqtrain(arguments, in: folder)
+        XCTAssertEqual(second.status, 1)
+        XCTAssertTrue(second.stdout.contains("1 complete run kept") && second.stdout.contains("1 failed run kept"), second.stdout)
+        XCTAssertEqual(plan.runs(1).count, 1)
+
+        // Any executor can run a point by its index alone, from any folder.
+        try FileManager.default.removeItem(atPath: plan.pointFolder(0))
+        let point = try runSeqtrain(["sweep-point", sweep, "0", "--threads", "1"], in: NSTemporaryDirectory())
+        XCTAssertEqual(point.status, 0, point.stderr)
+        XCTAssertEqual(plan.runs(0).map(\.status.state), [.finished])
+        let again = try runSeqtrain(["sweep-point", sweep, "0"], in: folder)
+        XCTAssertTrue(again.stdout.contains("point 0 (00-learning_rate-0.01) is complete"), again.stdout)
+        XCTAssertEqual(plan.runs(0).count, 1)
+        let missing = try runSeqtrain(["sweep-point", sweep, "7"], in: folder)
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("has points 0 to 1, not 7"), missing.stderr)
+        let notASweep = try runSeqtrain(["sweep-point", folder, "0"], in: folder)
+        XCTAssertTrue(notASweep.stderr.contains("plan.json: no sweep plan"), notASweep.stderr)
+    }
+}

@@ -102,6 +102,11 @@ public struct SweepPlan: Codable, Equatable {
     /// The sweep folder as an absolute path.
     public var absoluteFolder: String { folder.hasPrefix("/") ? folder : workingDirectory + "/" + folder }
 
+    /// `path` relative to the sweep's working directory when it lies below it (for tables).
+    public func relative(_ path: String) -> String {
+        path.hasPrefix(workingDirectory + "/") ? String(path.dropFirst(workingDirectory.count + 1)) : path
+    }
+
     /// The folder of a point's runs.
     public func pointFolder(_ index: Int) -> String { absoluteFolder + "/" + points[index].label }
 
@@ -122,6 +127,14 @@ public struct SweepPlan: Codable, Equatable {
     /// Whether a point has a run with nothing left to train (finished, or stopped early).
     public func isComplete(_ index: Int) -> Bool { runs(index).contains { $0.status.state.isComplete } }
 
+    /// The failed run of a point that has no complete one: training is deterministic, so running the
+    /// point again would fail the same way (change the config and sweep again instead).
+    public func failedRun(_ index: Int) -> RunRecord? {
+        let runs = runs(index)
+        guard !runs.contains(where: { $0.status.state.isComplete }) else { return nil }
+        return runs.last { $0.status.state == .failed }
+    }
+
     /// Runs point `index` in this process: nothing when it is complete, a resume of its interrupted
     /// run when it has one, else a new run. Relative paths are taken from the sweep's working directory.
     public func runPoint(_ index: Int, threads: Int, console: Console) throws {
@@ -135,6 +148,10 @@ public struct SweepPlan: Codable, Equatable {
         if let done = runs.first(where: { $0.status.state.isComplete }) {
             console.write("point \(index) (\(points[index].label)) is complete: \(done.path)\n")
             return
+        }
+        if let failed = failedRun(index) {
+            throw RunStateError(description: "point \(index) (\(points[index].label)) failed in \(failed.path): \(failed.status.reason) "
+                + "Running it again would fail the same way")
         }
         if let interrupted = runs.last(where: { $0.status.state == .interrupted }) {
             try TrainingRun.resume(interrupted.path, threads: threads, console: console)

@@ -19,7 +19,7 @@ public enum SweepTable {
                 .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
             let test = ((summary?["test"] as? [String: Any])?["loss"] as? NSNumber).map { "\(Float($0.doubleValue))" } ?? ""
             let seconds = (summary?["seconds"] as? NSNumber).map { "\($0.doubleValue)" } ?? ""
-            cells += [record.path, record.status.state.rawValue, record.status.reason, record.best.map { "\($0.valLoss)" } ?? "",
+            cells += [plan.relative(record.path), record.status.state.rawValue, record.status.reason, record.best.map { "\($0.valLoss)" } ?? "",
                       record.best.map { "\($0.epoch)" } ?? "", test, seconds]
             lines.append(cells.map(field).joined(separator: ","))
         }
