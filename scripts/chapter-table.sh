@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Trains every chapter config for its 20 epochs and prints the figures against REFERENCE.md as a
+# Trains every chapter config for its 20 epochs and prints the figures against the book's and Keras's as a
 # Markdown table. Usage: scripts/chapter-table.sh [RUNS_DIR]   (default: a fresh temporary folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."

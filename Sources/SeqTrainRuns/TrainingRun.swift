@@ -121,7 +121,8 @@ public enum TrainingRun {
             console.write("\(run.path) is \(status.summary); nothing to resume.\n")
             return run
         case .failed:
-            throw RunStateError(description: "\(run.path) failed: \(status.reason) Resuming would fail the same way; train a new run")
+            throw RunStateError(description: "\(run.path) failed (\(status.reason)); resuming would fail the same way: "
+                + "train a new run, e.g. with a lower train.optimizer.learning_rate")
         case .running:
             throw RunStateError(description: "\(run.path) is being trained by \(status.summary.dropFirst("running ".count)); "
                 + "wait for it, or stop that process first")

@@ -93,7 +93,7 @@ final class TrainingSession {
             throw interrupted
         } catch let error as NonFiniteLossError {
             let failure = RunFailed(run: run, reason: error, finishedEpochs: loop.epoch)
-            try? run.writeStatus(RunStatus(.failed, reason: error.description, epoch: loop.epoch))
+            try? run.writeStatus(RunStatus(.failed, reason: "the loss became \(error.value) at epoch \(error.epoch), batch \(error.batch)", epoch: loop.epoch))
             throw failure
         } catch let error as FileWriteError {
             let failure = RunWriteFailed(run: run, error: error, finishedEpochs: history.history.rows.count)

@@ -35,6 +35,9 @@ struct Sweep: ParsableCommand {
     }
 
     func run() throws {
+        // One unbuffered writer for this command and the progress lines the executor prints from other threads.
+        let console = Console.standardOutput
+        func print(_ line: String) { console.write(line + "\n") }
         try withErrorReporting {
             let plan = try SweepPlan.make(configFile: config, gridArguments: grid, baseOverrides: try overrides.parsed(), runsDir: runsDir)
             try plan.write()
@@ -42,13 +45,13 @@ struct Sweep: ParsableCommand {
             let pending = plan.points.indices.filter { !plan.isComplete($0) && !failedBefore.contains($0) }
             let executor = LocalProcessExecutor(executable: Self.executable, parallel: min(parallel, max(pending.count, 1)),
                                                 threads: max(1, WorkerPool.availableCores / min(parallel, max(pending.count, 1))))
-            print("sweep of \(plan.points.count) runs in \(plan.folder), \(executor.description)")
+            print("sweep of \(plan.points.count) runs in \(plan.folder), " + (pending.isEmpty ? "none left to run" : executor.description))
             let kept = plan.points.count - pending.count - failedBefore.count
             if kept > 0 { print("\(kept) complete run\(kept == 1 ? "" : "s") kept") }
             if !failedBefore.isEmpty {
                 print("\(failedBefore.count) failed run\(failedBefore.count == 1 ? "" : "s") kept: training is deterministic, so they would fail again")
             }
-            let progress = SweepProgress(done: kept + failedBefore.count, total: plan.points.count, console: .standardOutput)
+            let progress = SweepProgress(done: kept + failedBefore.count, total: plan.points.count, console: console)
             try executor.run(plan, points: pending, progress: progress)
             try AtomicFile.write(SweepTable.csv(plan), to: plan.absoluteFolder + "/sweep.csv")
             let failed = progress.failed + failedBefore.count

@@ -41,7 +41,7 @@ final class GeneratorTests: XCTestCase {
             }
         }
         let first = SineGenerator.generate(seed: 42, seriesCount: 10000, steps: 51).prefix(5)
-        // REFERENCE.md prints these with 8 significant digits, hence the tolerance (the bits are checked above).
+        // The chapter's figure is known to 8 significant digits, hence the tolerance (the bits are checked above).
         for (value, printed) in zip(first, [0.4596948, 0.31486678, 0.12497123, -0.1039134, -0.33817387] as [Double]) {
             XCTAssertEqual(Double(value), printed, accuracy: 5e-9)
         }

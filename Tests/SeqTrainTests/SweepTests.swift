@@ -148,7 +148,7 @@ final class SweepPlanTests: XCTestCase {
         }
         let csv = try String(contentsOfFile: sweep + "/sweep.csv", encoding: .utf8).split(separator: "\n").map(String.init)
         XCTAssertTrue(csv[1].contains(",finished,,"), csv[1])
-        XCTAssertTrue(csv[2].contains(",failed,\"the loss became inf at epoch 1, batch 2;"), csv[2])
+        XCTAssertTrue(csv[2].contains(",failed,\"the loss became inf at epoch 1, batch 2\","), csv[2])
         XCTAssertTrue(csv[1].hasPrefix("0.01,runs/plan/sweep-"), "run folders relative to where the sweep started: \(csv[1])")
 
         // A rerun keeps the failed point instead of failing it again in a new folder.

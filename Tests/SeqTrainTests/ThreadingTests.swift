@@ -39,7 +39,7 @@ final class ThreadingTests: XCTestCase {
     }
 
     func testFlopCountOfDeepRNNIsTheReferenceFigure() throws {
-        // REFERENCE.md: "A deep_rnn training epoch is about 2.8 GFLOP".
+        // A deep_rnn training epoch is about 2.8 GFLOP (7000 series x 50 steps through two 20-unit layers, forward and backward).
         let experiment = try ExperimentParser.load(path: repositoryRoot + "/configs/deep_rnn.yaml")
         guard case .layers(let layers) = experiment.model else { return XCTFail("deep_rnn has layers") }
         let model = Sequential(layers, inputShape: .sequence(steps: 50, features: 1), maxBatch: 32)
