@@ -56,7 +56,8 @@ public enum TrainingRun {
     /// (before the run's files are written) and may end training early.
     @discardableResult
     public static func train(_ experiment: Experiment, source: String?, overrides: [Override] = [], runsDir: String,
-                             threads: Int = 1, console: Console, callbacks: [any EpochObserver] = []) throws -> RunFolder {
+                             threads: Int = 1, console: Console, callbacks: [any EpochObserver] = [],
+                             untilEpoch: Int? = nil) throws -> RunFolder {
         let dataset = try Dataset(config: experiment.data, seed: experiment.seed)
         let (configText, configHash) = resolvedConfig(experiment, source: source, overrides: overrides)
         guard experiment.model != .naive else {
@@ -79,7 +80,7 @@ public enum TrainingRun {
         }
         let session = TrainingSession(run: run, experiment: experiment, configHash: configHash, trainer: trainer, console: console,
                                       history: history, timingRows: [], callbacks: callbacks)
-        try session.runToCompletion(dataset: dataset)
+        try session.runToCompletion(dataset: dataset, untilEpoch: untilEpoch)
         return run
     }
 
@@ -108,8 +109,11 @@ public enum TrainingRun {
     /// state, epoch and every observer's state. For the same config it ends byte-identical to an
     /// uninterrupted run. A finished or early-stopped run has nothing to resume; a failed one would
     /// fail again. Everything is checked before any file of the run is changed.
+    /// With `untilEpoch` it pauses after that epoch (a sweep's budget); with `takeover` a run whose
+    /// status says another process trains it is resumed anyway (for executors that know better).
     @discardableResult
-    public static func resume(_ path: String, threads: Int = 1, console: Console) throws -> RunFolder {
+    public static func resume(_ path: String, threads: Int = 1, console: Console, untilEpoch: Int? = nil,
+                              takeover: Bool = false) throws -> RunFolder {
         let opened = try OpenedRun.open(path)
         let run = opened.folder, experiment = opened.experiment
         _ = try opened.layers("nothing to train")
@@ -123,10 +127,10 @@ public enum TrainingRun {
         case .failed:
             throw RunStateError(description: "\(run.path) failed (\(status.reason)); resuming would fail the same way: "
                 + "train a new run, e.g. with a lower train.optimizer.learning_rate")
-        case .running:
+        case .running where !takeover:
             throw RunStateError(description: "\(run.path) is being trained by \(status.summary.dropFirst("running ".count)); "
                 + "wait for it, or stop that process first")
-        case .interrupted, .unreadable:
+        case .interrupted, .unreadable, .running:
             break
         }
         run.removeStaleTemporaryFiles()
@@ -170,7 +174,7 @@ public enum TrainingRun {
         } else {
             console.write("Resuming \(run.path) at epoch \(position.epoch + 1)/\(experiment.train.epochs)\n")
         }
-        try session.runToCompletion(dataset: dataset)
+        try session.runToCompletion(dataset: dataset, untilEpoch: untilEpoch)
         return run
     }
 

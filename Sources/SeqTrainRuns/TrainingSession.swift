@@ -79,14 +79,15 @@ final class TrainingSession {
     }
 
     /// Runs the remaining epochs with SIGINT/SIGTERM turned into a stop request, then the summary,
-    /// recording the run's status at the start and at whatever end it comes to.
-    func runToCompletion(dataset: Dataset) throws {
+    /// recording the run's status at the start and at whatever end it comes to. With `untilEpoch`
+    /// (a sweep's budget) the run pauses after that epoch, resumable like an interrupted one.
+    func runToCompletion(dataset: Dataset, untilEpoch: Int? = nil) throws {
         st_stop_install()
         defer { st_stop_uninstall() }
         try run.writeStatus(.running(epoch: loop.epoch))
         let outcome: TrainingOutcome
         do {
-            outcome = try loop.run(through: experiment.train.epochs) { st_stop_requested() != 0 }
+            outcome = try loop.run(through: min(untilEpoch ?? .max, experiment.train.epochs)) { st_stop_requested() != 0 }
         } catch let stopped as TrainingStopped {
             let interrupted = RunInterrupted(run: run, finishedEpochs: loop.epoch, abandonedEpoch: stopped.epoch)
             try? run.writeStatus(RunStatus(.interrupted, reason: "stopped by a signal during epoch \(stopped.epoch)", epoch: loop.epoch))
@@ -99,6 +100,11 @@ final class TrainingSession {
             let failure = RunWriteFailed(run: run, error: error, finishedEpochs: history.history.rows.count)
             try? run.writeStatus(RunStatus(.interrupted, reason: "\(error)", epoch: history.history.rows.count))
             throw failure
+        }
+        if let untilEpoch, untilEpoch < experiment.train.epochs, outcome == .completed {
+            try run.writeStatus(RunStatus(.interrupted, reason: "paused after epoch \(loop.epoch) (a sweep's budget)", epoch: loop.epoch))
+            console.write("Paused \(run.path) after epoch \(loop.epoch) of \(experiment.train.epochs)\n")
+            return
         }
         let status: RunStatus
         switch outcome {

@@ -46,10 +46,8 @@ struct Check: ParsableCommand {
             let dataset = try Dataset(config: data, seed: experiment.seed)
             print("\(config): ok")
             print(dataset.summary)
-            let sweep = SweepGrid(axes: try ExperimentParser.sweepAxes(path: config))
-            if !sweep.axes.isEmpty {
-                print("sweep: \(sweep.pointCount) runs over " + sweep.axes.map { "\($0.path) (\($0.values.count))" }.joined(separator: " x ")
-                    + "; run them with seqtrain sweep \(config)")
+            if let spec = try ExperimentParser.sweepSpec(path: config) {
+                print(Self.describe(spec, epochs: experiment.train.epochs, config: config))
             }
             switch experiment.model {
             case .naive:
@@ -59,6 +57,31 @@ struct Check: ParsableCommand {
                 print(model.summary(title: experiment.name))
             }
         }
+    }
+}
+
+extension Check {
+    /// What `seqtrain sweep` would run: the grid, or the distributions, and the halving rungs.
+    static func describe(_ spec: SweepSpec, epochs: Int, config: String) -> String {
+        var lines: [String]
+        if spec.isRandom {
+            lines = ["sweep: \(spec.method.rawValue), \(spec.pointCount) random points (seed \(spec.seed)) over:"]
+                + spec.parameters.map { "  \($0.path): \($0.distribution)" }
+        } else {
+            let axes = spec.gridAxes
+            lines = ["sweep: " + (spec.method == .halving ? "halving over " : "") + "\(spec.pointCount) runs over "
+                + axes.map { "\($0.path) (\($0.values.count))" }.joined(separator: " x ")]
+        }
+        if let halving = spec.halving {
+            var count = spec.pointCount
+            let rungs = halving.budgets(epochs: epochs).map { budget -> String in
+                defer { count = halving.survivors(of: count) }
+                return "\(count) to epoch \(budget)"
+            }
+            lines.append("halving by \(halving.metric), eta \(halving.eta): rungs " + rungs.joined(separator: ", then "))
+        }
+        lines[lines.count - 1] += "; run them with seqtrain sweep \(config)"
+        return lines.joined(separator: "\n")
     }
 }
 

@@ -20,7 +20,7 @@ public struct LocalProcessExecutor: SweepExecutor {
 
     public var description: String { "\(parallel) at a time" }
 
-    public func run(_ plan: SweepPlan, points indices: [Int], progress: SweepProgress) throws {
+    public func run(_ plan: SweepPlan, points indices: [Int], untilEpoch: Int?, progress: SweepProgress) throws -> Bool {
         let slots = DispatchSemaphore(value: parallel)
         let group = DispatchGroup()
         for index in indices {
@@ -31,6 +31,7 @@ public struct LocalProcessExecutor: SweepExecutor {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = ["sweep-point", plan.absoluteFolder, "\(index)", "--threads", "\(threads)"]
+                + (untilEpoch.map { ["--until-epoch", "\($0)"] } ?? [])
             process.standardOutput = log
             process.standardError = log
             group.enter()
@@ -50,6 +51,7 @@ public struct LocalProcessExecutor: SweepExecutor {
             }
         }
         group.wait()
+        return true
     }
 
     /// A file handle appending to `path` (created when missing).

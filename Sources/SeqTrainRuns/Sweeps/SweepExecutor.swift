@@ -1,14 +1,26 @@
 import Foundation
 import SeqTrainTraining
 
-/// Where the points of a sweep run: the local process pool, or (later) a cluster scheduler. An
-/// executor changes where a point runs, never a number: every point runs `seqtrain sweep-point`.
+/// Where the points of a sweep run: the local process pool, or a Slurm cluster. An executor changes
+/// where a point runs, never a number: every point runs `seqtrain sweep-point SWEEP_DIR INDEX`.
 /// Adding an executor is one file with a type conforming to this protocol.
 public protocol SweepExecutor {
-    /// A short description for the terminal, e.g. `2 at a time on this machine`.
+    /// A short description for the terminal, e.g. `2 at a time`.
     var description: String { get }
-    /// Runs the points `indices` of `plan`, telling `progress` as each ends; returns when all have ended.
-    func run(_ plan: SweepPlan, points indices: [Int], progress: SweepProgress) throws
+    /// Points of `plan` still running from an earlier call (a detached job array); they are not started again.
+    func activePoints(_ plan: SweepPlan) throws -> Set<Int>
+    /// Runs the points `indices` of `plan`, each until `untilEpoch` (nil: to the end), telling `progress`
+    /// as each ends. Returns true when all have ended, false when it returned without waiting (detached).
+    func run(_ plan: SweepPlan, points indices: [Int], untilEpoch: Int?, progress: SweepProgress) throws -> Bool
+    /// Waits for points an earlier call left running; false when it returned without waiting (detached).
+    func wait(_ plan: SweepPlan, for indices: Set<Int>, progress: SweepProgress) throws -> Bool
+}
+
+extension SweepExecutor {
+    /// Nothing outlives a call.
+    public func activePoints(_ plan: SweepPlan) throws -> Set<Int> { [] }
+    /// Nothing to wait for.
+    public func wait(_ plan: SweepPlan, for indices: Set<Int>, progress: SweepProgress) throws -> Bool { true }
 }
 
 /// Counts the ended points of a sweep and prints `[done/total] label: done` as each ends (from any thread).
@@ -17,22 +29,23 @@ public final class SweepProgress: @unchecked Sendable {
     private var done: Int
     private var failures = 0
     private let total: Int
-    private let console: Console
+    /// Where lines go.
+    public let console: Console
 
-    /// Progress over `total` points of which `done` were complete before the sweep started.
+    /// Progress over `total` points of which `done` had ended before.
     public init(done: Int, total: Int, console: Console) {
         self.done = done
         self.total = total
         self.console = console
     }
 
-    /// A point ended with a process exit `status` (0 is success).
-    public func finished(_ label: String, status: Int32) {
+    /// A point ended with a process exit `status` (0 is success), or with `what` happened.
+    public func finished(_ label: String, status: Int32, what: String? = nil) {
         lock.lock()
         defer { lock.unlock() }
         done += 1
         if status != 0 { failures += 1 }
-        console.write("[\(done)/\(total)] \(label): \(status == 0 ? "done" : "failed (status \(status))")\n")
+        console.write("[\(done)/\(total)] \(label): \(what ?? (status == 0 ? "done" : "failed (status \(status))"))\n")
     }
 
     /// Points that ended with a non-zero status.

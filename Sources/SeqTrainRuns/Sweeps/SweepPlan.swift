@@ -32,35 +32,85 @@ public struct SweepPlan: Codable, Equatable {
     public var baseOverrides: [String]
     /// The swept config paths.
     public var axes: [String]
-    /// Every point, in grid order.
+    /// Every point, in grid order (or draw order).
     public var points: [Point]
+    /// How the points were chosen: grid, random or halving.
+    public var method: String = SweepSpec.Method.grid.rawValue
+    /// Successive halving's settings (method halving).
+    public var halving: HalvingSpec?
+    /// The epochs of a full run (the last rung of a halving sweep).
+    public var epochs: Int = 0
 
     /// Plans the sweep of `configFile` over its `sweep:` block and `gridArguments` (`PATH=v1,v2`),
     /// with `baseOverrides`; every point is parsed and checked before anything runs.
     public static func make(configFile: String, gridArguments: [String], baseOverrides: [Override], runsDir: String) throws -> SweepPlan {
-        let grid = try SweepGrid(block: try ExperimentParser.sweepAxes(path: configFile), arguments: gridArguments)
-        guard !grid.axes.isEmpty else {
+        let spec = try (try ExperimentParser.sweepSpec(path: configFile) ?? SweepSpec(grid: [])).adding(grid: gridArguments)
+        guard !spec.parameters.isEmpty else {
             throw ConfigErrors([Diagnostic(file: configFile, position: nil, message: "there is nothing to sweep",
                                            suggestion: "add a sweep: block to the file, e.g. sweep: {model.0.units: [10, 20]}, "
                                                + "or give --grid model.0.units=10,20")])
         }
-        guard grid.pointCount <= SweepGrid.maxPoints else {
+        guard spec.pointCount <= SweepGrid.maxPoints else {
             throw ConfigErrors([Diagnostic(file: configFile, position: nil,
-                                           message: "the sweep has \(grid.pointCount) runs, more than \(SweepGrid.maxPoints)",
+                                           message: "the sweep has \(spec.pointCount) runs, more than \(SweepGrid.maxPoints)",
                                            suggestion: "sweep fewer values at once")])
         }
         let experiment = try ExperimentParser.load(path: configFile, overrides: baseOverrides)
-        let values = grid.points
-        for point in values { _ = try ExperimentParser.load(path: configFile, overrides: baseOverrides + (try grid.overrides(point))) }
-        // The id depends on the resolved config and the grid: the same sweep lands in the same folder.
-        let identity = TrainingRun.resolvedConfig(experiment, source: nil).hash + "|" + grid.arguments.joined(separator: "|")
+        let values = spec.points
+        let paths = spec.parameters.map(\.path)
+        for point in values {
+            let overrides = try zip(spec.parameters, point).map { parameter, value in
+                var override = try Override("\(parameter.path)=\(value)")
+                if case .choice(let listed) = parameter.distribution, let i = listed.firstIndex(of: value), i < parameter.origins.count {
+                    override.origin = parameter.origins[i]
+                }
+                return override
+            }
+            _ = try ExperimentParser.load(path: configFile, overrides: baseOverrides + overrides)
+        }
+        if let halving = spec.halving {
+            let columns = History(metrics: experiment.train.metrics).header.dropFirst()
+            guard columns.contains(halving.metric) else {
+                throw ConfigErrors([Diagnostic(file: configFile, position: nil, message: "sweep.halving.metric '\(halving.metric)' is not a history column",
+                                               suggestion: Suggest.hint(for: halving.metric, in: Array(columns)))])
+            }
+            guard !paths.contains("train.epochs") else {
+                throw ConfigErrors([Diagnostic(file: configFile, position: nil, message: "a halving sweep sets train.epochs itself, rung by rung",
+                                               suggestion: "sweep other parameters; train.epochs is the last rung's budget")])
+            }
+        }
+        // The id depends on the resolved config and the points: the same sweep lands in the same folder.
+        let grid = SweepGrid(axes: spec.gridAxes)
+        let identity = TrainingRun.resolvedConfig(experiment, source: nil).hash + "|" + (spec.method == .grid
+            ? grid.arguments.joined(separator: "|")
+            : "\(spec.method.rawValue)|\(spec.trials ?? 0)|\(spec.seed)|\(spec.description)|\(spec.halving.map { "\($0)" } ?? "")")
         let folder = "\(runsDir)/\(experiment.name)/sweep-\(Fingerprint.hex(Fingerprint.fnv1a(identity.utf8)).prefix(8))"
         guard let text = try? String(contentsOfFile: configFile, encoding: .utf8) else {
             throw RunReadError(path: configFile, problem: "cannot be read")
         }
-        return SweepPlan(folder: folder, workingDirectory: FileManager.default.currentDirectoryPath, configFile: configFile,
-                         configText: text, baseOverrides: baseOverrides.map(\.argument), axes: grid.axes.map(\.path),
-                         points: values.enumerated().map { Point(index: $0, label: grid.label($0, $1), values: $1) })
+        let labeller = SweepGrid(axes: paths.map { SweepGrid.Axis(path: $0, values: []) })
+        var plan = SweepPlan(folder: folder, workingDirectory: FileManager.default.currentDirectoryPath, configFile: configFile,
+                             configText: text, baseOverrides: baseOverrides.map(\.argument), axes: paths,
+                             points: values.enumerated().map { Point(index: $0, label: labeller.label($0, $1), values: $1) })
+        (plan.method, plan.halving, plan.epochs) = (spec.method.rawValue, spec.halving, experiment.train.epochs)
+        return plan
+    }
+
+    /// The epochs each rung trains to: one full rung, or the halving budgets.
+    public var budgets: [Int] { halving?.budgets(epochs: epochs) ?? [epochs] }
+
+    /// Epochs a point's runs have trained (the most of any of its runs).
+    public func epochsTrained(_ index: Int) -> Int { runs(index).map(\.epochsDone).max() ?? 0 }
+
+    /// Whether a point has trained `epochs` epochs (or has nothing left to train).
+    public func hasReached(_ index: Int, epochs: Int) -> Bool {
+        runs(index).contains { $0.status.state.isComplete || $0.epochsDone >= epochs }
+    }
+
+    /// The best value of `metric` over a point's first `epochs` epochs (nil without one).
+    public func metric(_ index: Int, _ metric: String, upTo epochs: Int) -> Float? {
+        let values = runs(index).compactMap { try? OpenedRun.open($0.path).historyColumn(metric) }.max { $0.count < $1.count } ?? []
+        return values.prefix(epochs).filter { !$0.isNaN }.min()
     }
 
     /// `plan.json` of a sweep folder.
@@ -113,6 +163,16 @@ public struct SweepPlan: Codable, Equatable {
     /// The log a point's output is appended to.
     public func logPath(_ index: Int) -> String { pointFolder(index) + "/output.log" }
 
+    /// Sends this process's standard output and error to the end of a point's `output.log`.
+    public func redirectOutput(toLogOf index: Int) throws {
+        try RunFolder.makeFolders(pointFolder(index))
+        let fd = open(logPath(index), O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        guard fd >= 0 else { throw FileWriteError(path: logPath(index), reason: String(cString: strerror(errno))) }
+        dup2(fd, STDOUT_FILENO)
+        dup2(fd, STDERR_FILENO)
+        close(fd)
+    }
+
     /// The overrides of a point: the base ones, the point's values, and its name (its folder).
     public func overrides(_ index: Int) throws -> [Override] {
         try baseOverrides.map(Override.init) + zip(axes, points[index].values).map { try Override("\($0)=\($1)") }
@@ -135,9 +195,12 @@ public struct SweepPlan: Codable, Equatable {
         return runs.last { $0.status.state == .failed }
     }
 
-    /// Runs point `index` in this process: nothing when it is complete, a resume of its interrupted
-    /// run when it has one, else a new run. Relative paths are taken from the sweep's working directory.
-    public func runPoint(_ index: Int, threads: Int, console: Console) throws {
+    /// Runs point `index` in this process: nothing when it is complete (or has trained `untilEpoch`
+    /// epochs), a resume of its interrupted run when it has one, else a new run; with `untilEpoch` the
+    /// run pauses after that epoch (a halving rung). With `takeover`, a run whose status says another
+    /// process trains it is resumed anyway (the executor knows no other task runs this point).
+    /// Relative paths are taken from the sweep's working directory.
+    public func runPoint(_ index: Int, threads: Int, console: Console, untilEpoch: Int? = nil, takeover: Bool = false) throws {
         guard points.indices.contains(index) else {
             throw RunStateError(description: "the sweep \(folder) has points 0 to \(points.count - 1), not \(index)")
         }
@@ -145,22 +208,23 @@ public struct SweepPlan: Codable, Equatable {
             throw RunReadError(path: workingDirectory, problem: "the sweep's working directory is not reachable from here")
         }
         let runs = runs(index)
-        if let done = runs.first(where: { $0.status.state.isComplete }) {
-            console.write("point \(index) (\(points[index].label)) is complete: \(done.path)\n")
+        if let done = runs.first(where: { run in run.status.state.isComplete || run.epochsDone >= (untilEpoch ?? .max) }) {
+            console.write("point \(index) (\(points[index].label)) is complete\(untilEpoch.map { " to epoch \($0)" } ?? ""): \(done.path)\n")
             return
         }
         if let failed = failedRun(index) {
             throw RunStateError(description: "point \(index) (\(points[index].label)) failed in \(failed.path): \(failed.status.reason) "
                 + "Running it again would fail the same way")
         }
-        if let interrupted = runs.last(where: { $0.status.state == .interrupted }) {
-            try TrainingRun.resume(interrupted.path, threads: threads, console: console)
+        if let interrupted = runs.last(where: { $0.status.state == .interrupted || (takeover && $0.status.state == .running) }) {
+            try TrainingRun.resume(interrupted.path, threads: threads, console: console, untilEpoch: untilEpoch, takeover: takeover)
             return
         }
         let overrides = try overrides(index)
         let experiment = try ExperimentParser.parse(yaml: configText, file: configFile,
                                                     defaultName: URL(fileURLWithPath: configFile).deletingPathExtension().lastPathComponent,
                                                     overrides: overrides)
-        try TrainingRun.train(experiment, source: configFile, overrides: overrides, runsDir: absoluteFolder, threads: threads, console: console)
+        try TrainingRun.train(experiment, source: configFile, overrides: overrides, runsDir: absoluteFolder, threads: threads, console: console,
+                              untilEpoch: untilEpoch)
     }
 }

@@ -5,13 +5,16 @@ import SeqTrainCore
 public enum SweepTable {
     /// The swept values, the run folder, status and its reason, best val_loss and its epoch, test loss, seconds.
     /// A point's run is its complete one, else its newest; a point without a run says why from its log.
-    public static func csv(_ plan: SweepPlan) -> String {
-        var lines = [(plan.axes + ["run", "status", "reason", "best_val_loss", "best_epoch", "test_loss", "seconds"]).map(field).joined(separator: ",")]
+    /// `rungs` lists each rung's points (a grid or random sweep: one rung of every point).
+    public static func csv(_ plan: SweepPlan, rungs: [[Int]]) -> String {
+        var lines = [(plan.axes + ["run", "status", "reason", "rung", "epochs", "best_val_loss", "best_epoch", "test_loss", "seconds"])
+            .map(field).joined(separator: ",")]
         for point in plan.points {
             let runs = plan.runs(point.index)
+            let rung = rungs.lastIndex { $0.contains(point.index) }.map { "\($0)" } ?? ""
             var cells = point.values
             guard let record = runs.first(where: { $0.status.state.isComplete }) ?? runs.last else {
-                cells += ["", "missing", lastLine(of: plan.logPath(point.index)) ?? "not run yet", "", "", "", ""]
+                cells += ["", "missing", lastLine(of: plan.logPath(point.index)) ?? "not run yet", rung, "0", "", "", "", ""]
                 lines.append(cells.map(field).joined(separator: ","))
                 continue
             }
@@ -19,7 +22,7 @@ public enum SweepTable {
                 .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
             let test = ((summary?["test"] as? [String: Any])?["loss"] as? NSNumber).map { "\(Float($0.doubleValue))" } ?? ""
             let seconds = (summary?["seconds"] as? NSNumber).map { "\($0.doubleValue)" } ?? ""
-            cells += [plan.relative(record.path), record.status.state.rawValue, record.status.reason, record.best.map { "\($0.valLoss)" } ?? "",
+            cells += [plan.relative(record.path), record.status.state.rawValue, record.status.reason, rung, "\(record.epochsDone)", record.best.map { "\($0.valLoss)" } ?? "",
                       record.best.map { "\($0.epoch)" } ?? "", test, seconds]
             lines.append(cells.map(field).joined(separator: ","))
         }
