@@ -37,7 +37,7 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(sweeps.count, 1)
         let sweep = folder + "/runs/sw/" + sweeps[0]
         let csv = try String(contentsOfFile: sweep + "/sweep.csv", encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(csv[0], "train.optimizer.learning_rate,model.0.units,run,status,reason,best_val_loss,best_epoch,test_loss,seconds")
+        XCTAssertEqual(csv[0], "train.optimizer.learning_rate,model.0.units,run,status,reason,rung,epochs,best_val_loss,best_epoch,test_loss,seconds")
         XCTAssertEqual(csv.count, 5)
         XCTAssertTrue(csv.dropFirst().allSatisfy { $0.contains(",finished,") }, csv.joined(separator: "\n"))
         let runs = RunIndex.scan(sweep)
@@ -170,5 +170,109 @@ final class SweepPlanTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("has points 0 to 1, not 7"), missing.stderr)
         let notASweep = try runSeqtrain(["sweep-point", folder, "0"], in: folder)
         XCTAssertTrue(notASweep.stderr.contains("plan.json: no sweep plan"), notASweep.stderr)
+    }
+}
+
+/// The `sweep:` block's methods: random draws, distributions and successive halving, and their errors.
+final class SweepSpecTests: XCTestCase {
+    let base = """
+        name: spec
+        data: {source: {generator: sine, series: 300}, window: 8, split: {train: 200, valid: 50, test: 50}}
+        model: [Flatten, {Dense: {units: 1}}]
+        train: {epochs: 20}
+        sweep:
+
+        """
+
+    func spec(_ block: String) throws -> SweepSpec? {
+        let folder = try temporaryFolder(self)
+        try (base + block).write(toFile: folder + "/s.yaml", atomically: true, encoding: .utf8)
+        return try ExperimentParser.sweepSpec(path: folder + "/s.yaml")
+    }
+
+    func error(_ block: String) -> String {
+        do {
+            _ = try spec(block)
+            return "no error"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    func testRandomPointsAreDrawnFromTheSeed() throws {
+        let block = """
+              method: random
+              trials: 50
+              seed: 7
+              parameters:
+                train.optimizer.learning_rate: {log_uniform: [1.0e-4, 1.0e-1]}
+                train.batch_size: [16, 32, 64]
+                model.1.units: {int_uniform: [1, 3]}
+                data.window: {int_log_uniform: [2, 40]}
+                train.optimizer.beta_1: {uniform: [0.8, 0.95]}
+            """
+        let spec = try XCTUnwrap(try self.spec(block))
+        XCTAssertEqual(spec.method, .random)
+        let points = spec.points
+        XCTAssertEqual(points.count, 50)
+        XCTAssertEqual(points, try XCTUnwrap(try self.spec(block)).points, "the same block gives the same points")
+        XCTAssertNotEqual(points, try XCTUnwrap(try self.spec(block.replacingOccurrences(of: "seed: 7", with: "seed: 8"))).points)
+        for point in points {
+            let rate = try XCTUnwrap(Double(point[0]))
+            XCTAssertTrue(rate >= 1e-4 && rate <= 0.1, point[0])
+            XCTAssertTrue(["16", "32", "64"].contains(point[1]))
+            XCTAssertTrue((1...3).contains(try XCTUnwrap(Int(point[2]))))
+            XCTAssertTrue((2...40).contains(try XCTUnwrap(Int(point[3]))))
+            let beta = try XCTUnwrap(Double(point[4]))
+            XCTAssertTrue(beta >= 0.8 && beta <= 0.95)
+        }
+        // Log-uniform: about as many draws per decade.
+        let decades = points.map { Int(floor(log10(Double($0[0])!))) }
+        XCTAssertEqual(Set(decades), [-4, -3, -2], "\(decades)")
+        XCTAssertEqual(Set(points.map { $0[2] }), ["1", "2", "3"])
+    }
+
+    func testHalvingRungs() throws {
+        let spec = try XCTUnwrap(try self.spec("""
+              method: halving
+              parameters: {model.1.units: [1], train.optimizer.learning_rate: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]}
+              halving: {min_epochs: 2, eta: 3}
+            """))
+        XCTAssertEqual(spec.pointCount, 9)
+        let halving = try XCTUnwrap(spec.halving)
+        XCTAssertEqual(halving.budgets(epochs: 20), [2, 6, 18, 20])
+        XCTAssertEqual(halving.budgets(epochs: 2), [2])
+        XCTAssertEqual([9, 3, 1, 2].map(halving.survivors(of:)), [3, 1, 1, 1])
+        XCTAssertEqual(halving.metric, "val_loss")
+    }
+
+    func testBadBlocksAreRefusedAtTheirLine() {
+        XCTAssertTrue(error("  method: randm\n  parameters: {train.batch_size: [16]}\n").contains("s.yaml:6:11: error: sweep.method cannot be 'randm' (did you mean 'random'?)"))
+        XCTAssertTrue(error("  method: random\n  parameters: {train.batch_size: [16]}\n").contains("method: random needs trials"))
+        XCTAssertTrue(error("  method: grid\n  parameters: {train.optimizer.learning_rate: {log_uniform: [0.01, 0.1]}}\n")
+            .contains("is a distribution, which needs random points"))
+        XCTAssertTrue(error("  method: random\n  trials: 3\n  parameters: {train.optimizer.learning_rate: {log_uniform: [0.1, 0.01]}}\n")
+            .contains("needs low <= high, found [0.1, 0.01]"))
+        XCTAssertTrue(error("  method: random\n  trials: 3\n  parameters: {train.optimizer.learning_rate: {log_unifrom: [0.1, 1]}}\n")
+            .contains("did you mean 'log_uniform'?"))
+        XCTAssertTrue(error("  method: random\n  trials: 3\n  parameters: {train.batch_size: {int_log_uniform: [0, 4]}}\n")
+            .contains("needs low <= high and low >= 1"))
+        XCTAssertTrue(error("  method: halving\n  parameters: {train.batch_size: [16]}\n  halving: {eta: 1}\n")
+            .contains("sweep.halving.eta must be between 2 and 1000, found 1"))
+        XCTAssertTrue(error("  method: random\n  trials: 3\n  parameters: {train.batch_size: [16]}\n  halving: {eta: 2}\n")
+            .contains("sweep.halving applies to method: halving"))
+        XCTAssertTrue(error("  method: random\n  trials: 3\n  paramters: {train.batch_size: [16]}\n").contains("did you mean 'parameters'?"))
+        XCTAssertTrue(error("  method: random\n  trials: 0\n  parameters: {train.batch_size: [16]}\n").contains("sweep.trials must be between 1 and 10000"))
+        // Every drawn point is checked like a --set value before anything runs.
+        XCTAssertEqual(error("  train.batch_size: [16, 32]\n"), "no error")
+    }
+
+    func testHalvingMetricMustBeAHistoryColumn() throws {
+        let folder = try temporaryFolder(self)
+        try (base + "  method: halving\n  parameters: {train.batch_size: [16, 32]}\n  halving: {metric: val_los}\n")
+            .write(toFile: folder + "/s.yaml", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try SweepPlan.make(configFile: folder + "/s.yaml", gridArguments: [], baseOverrides: [], runsDir: folder)) {
+            XCTAssertTrue("\($0)".contains("sweep.halving.metric 'val_los' is not a history column (did you mean 'val_loss'?)"), "\($0)")
+        }
     }
 }

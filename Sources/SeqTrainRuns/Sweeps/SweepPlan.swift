@@ -102,9 +102,10 @@ public struct SweepPlan: Codable, Equatable {
     /// Epochs a point's runs have trained (the most of any of its runs).
     public func epochsTrained(_ index: Int) -> Int { runs(index).map(\.epochsDone).max() ?? 0 }
 
-    /// Whether a point has trained `epochs` epochs (or has nothing left to train).
+    /// Whether a point has trained `epochs` epochs (or has nothing left to train); a full run must
+    /// be complete (its summary written), not only have trained its epochs.
     public func hasReached(_ index: Int, epochs: Int) -> Bool {
-        runs(index).contains { $0.status.state.isComplete || $0.epochsDone >= epochs }
+        runs(index).contains { $0.status.state.isComplete || (epochs < self.epochs && $0.epochsDone >= epochs) }
     }
 
     /// The best value of `metric` over a point's first `epochs` epochs (nil without one).
