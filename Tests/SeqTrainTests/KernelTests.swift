@@ -8,14 +8,6 @@ final class KernelTests: XCTestCase {
         SIMDLevel.limit(to: 2)  // back to the best the CPU has
     }
 
-    /// Runs `body` once per available instruction set and returns each result.
-    func perLevel<T>(_ body: () -> T) -> [(level: Int, result: T)] {
-        (0...SIMDLevel.best).map { level in
-            SIMDLevel.limit(to: level)
-            return (level, body())
-        }
-    }
-
     func testMatrixProductsAreBitIdenticalOnEveryInstructionSet() {
         var random = SplitMixRandom(seed: 1, purpose: "kernels")
         let sizes = [(1, 1, 1), (3, 5, 7), (4, 20, 20), (32, 20, 1), (33, 17, 19), (5, 33, 3), (9, 64, 20), (32, 128, 128), (2, 1, 50)]

@@ -8,14 +8,6 @@ final class SigmoidKernelTests: XCTestCase {
         SIMDLevel.limit(to: 2)  // back to the best the CPU has
     }
 
-    /// Runs `body` once per available instruction set and returns each result.
-    func perLevel<T>(_ body: () -> T) -> [(level: Int, result: T)] {
-        (0...SIMDLevel.best).map { level in
-            SIMDLevel.limit(to: level)
-            return (level, body())
-        }
-    }
-
     /// Sigmoid of `values` at the current level.
     func sigmoid(_ values: [Float]) -> [Float] {
         var x = values

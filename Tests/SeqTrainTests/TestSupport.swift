@@ -98,3 +98,12 @@ func runSeqtrain(_ arguments: [String], in folder: String) throws -> (status: In
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
 }
+
+/// Runs `body` once per instruction set the CPU has (0 plain C, 1 AVX2, 2 AVX-512) and returns each
+/// result; the caller's tearDown puts the best level back.
+func perLevel<T>(_ body: () -> T) -> [(level: Int, result: T)] {
+    (0...SIMDLevel.best).map { level in
+        SIMDLevel.limit(to: level)
+        return (level, body())
+    }
+}
