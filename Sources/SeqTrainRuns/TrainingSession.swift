@@ -99,6 +99,10 @@ final class TrainingSession {
             let failure = RunWriteFailed(run: run, error: error, finishedEpochs: history.history.rows.count)
             try? run.writeStatus(RunStatus(.interrupted, reason: "\(error)", epoch: history.history.rows.count))
             throw failure
+        } catch {
+            // Whatever else ends training (an observer's error) is said, not left as `running`.
+            try? run.writeStatus(RunStatus(.interrupted, reason: "\(error)", epoch: history.history.rows.count))
+            throw error
         }
         let status: RunStatus
         switch outcome {
@@ -111,6 +115,9 @@ final class TrainingSession {
         } catch let error as FileWriteError {
             try? run.writeStatus(RunStatus(.interrupted, reason: "\(error)", epoch: loop.epoch))
             throw RunWriteFailed(run: run, error: error, finishedEpochs: loop.epoch)
+        } catch {
+            try? run.writeStatus(RunStatus(.interrupted, reason: "\(error)", epoch: loop.epoch))
+            throw error
         }
         if case .stoppedEarly(_, let reason) = outcome { console.write("Stopped early: \(reason)\n") }
         console.write("Run saved to \(run.path)\n")

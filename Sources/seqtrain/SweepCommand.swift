@@ -38,21 +38,28 @@ struct Sweep: ParsableCommand {
         try withErrorReporting {
             let plan = try SweepPlan.make(configFile: config, gridArguments: grid, baseOverrides: try overrides.parsed(), runsDir: runsDir)
             try plan.write()
+            // One writer for every line: print's buffer would put the progress lines first in a file.
+            let console = Console.standardOutput
             let failedBefore = plan.points.indices.filter { plan.failedRun($0) != nil }
-            let pending = plan.points.indices.filter { !plan.isComplete($0) && !failedBefore.contains($0) }
+            let runningElsewhere = plan.points.indices.filter { plan.runningRun($0) != nil }
+            let pending = plan.points.indices.filter { !plan.isComplete($0) && !failedBefore.contains($0) && !runningElsewhere.contains($0) }
             let executor = LocalProcessExecutor(executable: Self.executable, parallel: min(parallel, max(pending.count, 1)),
                                                 threads: max(1, WorkerPool.availableCores / min(parallel, max(pending.count, 1))))
-            print("sweep of \(plan.points.count) runs in \(plan.folder), \(executor.description)")
-            let kept = plan.points.count - pending.count - failedBefore.count
-            if kept > 0 { print("\(kept) complete run\(kept == 1 ? "" : "s") kept") }
+            console.write("sweep of \(plan.points.count) runs in \(plan.folder), \(executor.description)\n")
+            let kept = plan.points.count - pending.count - failedBefore.count - runningElsewhere.count
+            if kept > 0 { console.write("\(kept) complete run\(kept == 1 ? "" : "s") kept\n") }
             if !failedBefore.isEmpty {
-                print("\(failedBefore.count) failed run\(failedBefore.count == 1 ? "" : "s") kept: training is deterministic, so they would fail again")
+                console.write("\(failedBefore.count) failed run\(failedBefore.count == 1 ? "" : "s") kept: training is deterministic, so they would fail again\n")
             }
-            let progress = SweepProgress(done: kept + failedBefore.count, total: plan.points.count, console: .standardOutput)
+            if !runningElsewhere.isEmpty {
+                console.write("\(runningElsewhere.count) run\(runningElsewhere.count == 1 ? " is" : "s are") being trained by another process, left to it\n")
+            }
+            let progress = SweepProgress(done: kept + failedBefore.count + runningElsewhere.count, total: plan.points.count, console: console)
             try executor.run(plan, points: pending, progress: progress)
             try AtomicFile.write(SweepTable.csv(plan), to: plan.absoluteFolder + "/sweep.csv")
             let failed = progress.failed + failedBefore.count
-            print("sweep.csv written to \(plan.folder)/sweep.csv" + (failed > 0 ? "; \(failed) run\(failed == 1 ? "" : "s") failed (see sweep.csv and each point's output.log)" : ""))
+            console.write("sweep.csv written to \(plan.folder)/sweep.csv"
+                + (failed > 0 ? "; \(failed) run\(failed == 1 ? "" : "s") failed (see sweep.csv and each point's output.log)" : "") + "\n")
             if failed > 0 { throw ExitCode(1) }
         }
     }
