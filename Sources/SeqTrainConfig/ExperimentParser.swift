@@ -151,11 +151,16 @@ public enum ExperimentParser {
         return Experiment(name: name, seed: seed, data: data, model: model, train: train)
     }
 
+    /// Whether `text` may name a run: one folder name of letters, digits, '.', '_' and '-', not
+    /// starting with '.', at most 100 characters (so that it never leaves its parent folder).
+    public static func isRunName(_ text: String) -> Bool {
+        let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        return !text.isEmpty && !text.hasPrefix(".") && text.unicodeScalars.allSatisfy(allowed.contains) && text.count <= 100
+    }
+
     private static func parseName(_ node: Node, reader: inout NodeReader) -> String? {
         guard let text = reader.scalarText(node, "name", expected: "a run name") else { return nil }
-        let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-        guard !text.isEmpty, text != ".", text != "..", !text.hasPrefix("."),
-              text.unicodeScalars.allSatisfy(allowed.contains), text.count <= 100 else {
+        guard isRunName(text) else {
             reader.error(node, "name must be a folder name under runs/ made of letters, digits, '.', '_' and '-' "
                 + "(not starting with '.'), found \(reader.describe(node))")
             return nil

@@ -32,9 +32,10 @@ public struct RunFolder {
     /// Opens an existing run folder.
     public init(existing path: String) throws {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw RunReadError(path: path, problem: "no such run folder")
         }
+        guard isDirectory.boolValue else { throw RunReadError(path: path, problem: "it is a file, not a run folder") }
         guard FileManager.default.fileExists(atPath: path + "/config.yaml") else {
             throw RunReadError(path: path, problem: "not a run folder (it has no config.yaml)")
         }
@@ -132,9 +133,15 @@ public struct RunFolder {
         }
     }
 
-    /// The recorded status, or nil when the run predates status files (or the file is unreadable).
+    /// The recorded status; nil when the run predates status files, `unreadable` with the reason
+    /// when the file is there but is not a status.
     public func readStatus() -> RunStatus? {
-        FileManager.default.contents(atPath: statusPath).flatMap { RunStatus(json: $0) }
+        guard FileManager.default.fileExists(atPath: statusPath) else { return nil }
+        guard let data = FileManager.default.contents(atPath: statusPath) else {
+            return RunStatus(.unreadable, reason: "cannot read \(statusPath): permission denied, or not a file", epoch: 0)
+        }
+        return RunStatus(json: data) ?? RunStatus(.unreadable, reason: "\(statusPath) is not a run status "
+            + "(a JSON object with status: running, finished, stopped_early, interrupted or failed, and a count epoch)", epoch: 0)
     }
 
     /// Records the status atomically.

@@ -33,6 +33,17 @@ final class CheckpointWriter: EpochObserver {
         (bestEpoch, bestValLoss) = (epoch, loss)
     }
 
+    /// The best epoch and val_loss this writer would have tracked over `history` (0 and infinity
+    /// when no epoch improved), to check a resumed checkpoint's against.
+    static func best(in history: History) -> (epoch: Int, valLoss: Float) {
+        var best = (epoch: 0, valLoss: Float.infinity)
+        for (index, row) in history.rows.enumerated() {
+            let loss = Float(history.validFigures(row).loss)
+            if loss < best.valLoss { best = (index + 1, loss) }
+        }
+        return best
+    }
+
     /// The checkpoint of the loop's current weights, optimizer and state, with a history row.
     func checkpoint(_ loop: TrainingLoop, historyRow: [String]?) -> Data {
         var file = Checkpoint.make(model: loop.trainer.model, optimizer: loop.trainer.optimizer, state: loop.checkpointMetadata(),

@@ -69,6 +69,18 @@ public struct Safetensors: Equatable {
         return data
     }
 
+    /// The number of values a shape holds; nil for a negative dimension or a product past `Int.max`.
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for dimension in shape {
+            guard dimension >= 0 else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            if overflow { return nil }
+            count = product
+        }
+        return count
+    }
+
     /// Parses a file's bytes; F32 tensors only.
     public init(data: Data) throws {
         let bytes = [UInt8](data)
@@ -93,11 +105,13 @@ public struct Safetensors: Equatable {
                 throw FormatError(description: "tensor '\(name)' has a malformed entry")
             }
             guard dtype == "F32" else { throw FormatError(description: "tensor '\(name)' is \(dtype); only F32 is supported") }
-            let count = shape.reduce(1, *)
-            let (begin, end) = (dataStart + offsets[0], dataStart + offsets[1])
-            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, end - begin == count * 4, end <= bytes.count else {
+            // Bounded before any arithmetic on them, so that no shape or offset can overflow.
+            let size = bytes.count - dataStart
+            guard let count = Self.elementCount(shape), offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= size,
+                  count <= size / 4, offsets[1] - offsets[0] == count * 4 else {
                 throw FormatError(description: "tensor '\(name)' has data_offsets that do not match its shape \(shape)")
             }
+            let begin = dataStart + offsets[0]
             var values = [Float](repeating: 0, count: count)
             for i in 0..<count {
                 let p = begin + 4 * i

@@ -128,7 +128,7 @@ public enum TrainingRun {
             throw RunStateError(description: "\(run.path) failed (\(status.reason)); resuming would fail the same way: "
                 + "train a new run, e.g. with a lower train.optimizer.learning_rate")
         case .running where !takeover:
-            throw RunStateError(description: "\(run.path) is being trained by \(status.summary.dropFirst("running ".count)); "
+            throw RunStateError(description: "\(run.path) is being trained by \(status.trainer); "
                 + "wait for it, or stop that process first")
         case .interrupted, .unreadable, .running:
             break
@@ -139,6 +139,11 @@ public enum TrainingRun {
         guard position.epoch <= experiment.train.epochs else {
             throw Checkpoint.MismatchError(description: "\(run.checkpointPath("last")) is at epoch \(position.epoch), "
                 + "past the \(experiment.train.epochs) epochs of \(run.configPath)")
+        }
+        // Every epoch takes the same number of steps: a count that disagrees was not written by this run.
+        guard position.iterations == position.epoch * trainer.stepsPerEpoch else {
+            throw Checkpoint.MismatchError(description: "\(run.checkpointPath("last")) records \(position.iterations) optimizer steps, "
+                + "but \(position.epoch) epochs of \(trainer.stepsPerEpoch) steps make \(position.epoch * trainer.stepsPerEpoch)")
         }
         // The history: kept up to the checkpoint's epoch, completed from the row the checkpoint carries.
         var history = FileManager.default.fileExists(atPath: run.historyPath) ? try opened.history() : History(metrics: experiment.train.metrics)
@@ -153,6 +158,10 @@ public enum TrainingRun {
         guard history.rows.count == position.epoch else {
             throw RunStateError(description: "\(run.historyPath) has \(history.rows.count) epochs but the last checkpoint is at epoch \(position.epoch)")
         }
+        if let row = last.metadata["history_row"], let recorded = history.rows.last, row != recorded.joined(separator: ",") {
+            throw Checkpoint.MismatchError(description: "\(run.checkpointPath("last")) carries the history row '\(row.prefix(80))', "
+                + "but epoch \(position.epoch) of \(run.historyPath) is '\(recorded.joined(separator: ",").prefix(80))'")
+        }
         let timingText = (try? String(contentsOfFile: run.timingPath, encoding: .utf8)) ?? ""
         let timing: [String] = timingText.split(separator: "\n").dropFirst().map(String.init).filter { line in
             let epoch = Int(line.prefix { $0 != "," }) ?? Int.max
@@ -162,9 +171,25 @@ public enum TrainingRun {
                                       epoch: position.epoch, history: history, timingRows: timing)
         try session.loop.restoreObservers(from: last.metadata)
         let bestEpoch = session.checkpoints.bestEpoch
+        let best = CheckpointWriter.best(in: history)
+        guard bestEpoch == best.epoch, session.checkpoints.bestValLoss == best.valLoss else {
+            throw Checkpoint.MismatchError(description: "\(run.checkpointPath("last")) records the best epoch \(bestEpoch) "
+                + "(val_loss \(session.checkpoints.bestValLoss)), but \(run.historyPath) has its lowest val_loss at epoch \(best.epoch) "
+                + "(\(best.valLoss))")
+        }
         let bestIsStale = bestEpoch > 0 && (try? run.loadCheckpoint("best"))?.metadata["epoch"] != "\(bestEpoch)"
         if bestIsStale && bestEpoch != position.epoch {
             throw RunStateError(description: "\(run.checkpointPath("best")) is not the checkpoint of the best epoch \(bestEpoch)")
+        }
+        if bestEpoch > 0 && !bestIsStale {
+            // The summary restores it at the end: check now that it is this run's, then put the last weights back.
+            let bestFile = try opened.checkpoint("best")
+            do {
+                try Checkpoint.restore(bestFile, into: trainer.model)
+            } catch let error as Checkpoint.MismatchError {
+                throw Checkpoint.MismatchError(description: "\(run.checkpointPath("best")): \(error)")
+            }
+            try Checkpoint.restore(last, into: trainer.model, optimizer: trainer.optimizer)
         }
         // Checked: now repair. Stopped between writing last and best in an improving epoch: last is that best.
         try AtomicFile.write(history.csv, to: run.historyPath)

@@ -100,6 +100,10 @@ final class TrainingSession {
             let failure = RunWriteFailed(run: run, error: error, finishedEpochs: history.history.rows.count)
             try? run.writeStatus(RunStatus(.interrupted, reason: "\(error)", epoch: history.history.rows.count))
             throw failure
+        } catch {
+            // Whatever else ends training (an observer's error) is said, not left as `running`.
+            try? run.writeStatus(RunStatus(.interrupted, reason: "\(error)", epoch: history.history.rows.count))
+            throw error
         }
         if let untilEpoch, untilEpoch < experiment.train.epochs, outcome == .completed {
             try run.writeStatus(RunStatus(.interrupted, reason: "paused after epoch \(loop.epoch) (a sweep's budget)", epoch: loop.epoch))
@@ -117,6 +121,9 @@ final class TrainingSession {
         } catch let error as FileWriteError {
             try? run.writeStatus(RunStatus(.interrupted, reason: "\(error)", epoch: loop.epoch))
             throw RunWriteFailed(run: run, error: error, finishedEpochs: loop.epoch)
+        } catch {
+            try? run.writeStatus(RunStatus(.interrupted, reason: "\(error)", epoch: loop.epoch))
+            throw error
         }
         if case .stoppedEarly(_, let reason) = outcome { console.write("Stopped early: \(reason)\n") }
         console.write("Run saved to \(run.path)\n")

@@ -212,7 +212,7 @@ final class ExtensionPointTests: XCTestCase {
         XCTAssertTrue(said.contains("is finished; nothing to resume"), said)
         try plain.writeStatus(.running(epoch: 0))
         XCTAssertThrowsError(try TrainingRun.resume(plain.path, console: .silent)) {
-            XCTAssertTrue("\($0)".contains("is being trained by (process \(getpid())"), "\($0)")
+            XCTAssertTrue("\($0)".contains("is being trained by process \(getpid())"), "\($0)")
         }
         XCTAssertEqual(try String(contentsOfFile: plain.historyPath, encoding: .utf8), before)
         XCTAssertEqual(RunStatus(json: Data("{\"status\": \"bogus\", \"epoch\": 1}".utf8)), nil)

@@ -45,8 +45,11 @@ public struct TimeDistributedConfig: LayerConfig {
         let step: TensorShape
         do {
             step = try layer.outputShape(for: .vector(features), previous: "each step of \(previous)")
-        } catch let error as ShapeError {
-            throw ShapeError(message: "TimeDistributed(\(layer.typeName)): \(error.message)", suggestion: error.suggestion)
+        } catch is ShapeError {
+            // The wrapped layer's own advice would be about `previous`, which is not what needs changing.
+            throw ShapeError(message: "TimeDistributed gives \(layer.typeName) one step of \(previous) at a time, "
+                                 + "a vector \(TensorShape.vector(features)), and \(layer.typeName) cannot take one",
+                             suggestion: "wrap a layer that reads vectors, such as Dense, or use \(layer.typeName) in model: directly")
         }
         return .sequence(steps: steps, features: step.count)
     }

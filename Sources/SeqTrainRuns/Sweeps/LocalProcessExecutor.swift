@@ -20,38 +20,55 @@ public struct LocalProcessExecutor: SweepExecutor {
 
     public var description: String { "\(parallel) at a time" }
 
+    /// Starts the points in order, `parallel` at a time. A point that cannot be started (its folder
+    /// or log cannot be made) stops the starting; the points already running are waited for, then
+    /// the error is thrown.
     public func run(_ plan: SweepPlan, points indices: [Int], untilEpoch: Int?, progress: SweepProgress) throws -> Bool {
         let slots = DispatchSemaphore(value: parallel)
         let group = DispatchGroup()
+        var startError: Error?
         for index in indices {
             slots.wait()
-            let label = plan.points[index].label
-            try RunFolder.makeFolders(plan.pointFolder(index))
-            let log = try Self.appending(plan.logPath(index))
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["sweep-point", plan.absoluteFolder, "\(index)", "--threads", "\(threads)"]
-                + (untilEpoch.map { ["--until-epoch", "\($0)"] } ?? [])
-            process.standardOutput = log
-            process.standardError = log
-            group.enter()
-            process.terminationHandler = { finished in
-                try? log.close()
-                progress.finished(label, status: finished.terminationStatus)
-                slots.signal()
-                group.leave()
-            }
             do {
-                try process.run()
+                try start(plan, index, untilEpoch: untilEpoch, group: group) { status in
+                    progress.finished(plan.points[index].label, status: status)
+                    slots.signal()
+                }
             } catch {
-                try? log.close()
-                group.leave()
                 slots.signal()
-                throw FileWriteError(path: executable, reason: "cannot start it: \(error)")
+                startError = error
+                break
             }
         }
         group.wait()
+        if let startError { throw startError }
         return true
+    }
+
+    /// Starts point `index` as a child process in `group`; `ended` gets its exit status.
+    private func start(_ plan: SweepPlan, _ index: Int, untilEpoch: Int?, group: DispatchGroup,
+                       ended: @escaping @Sendable (Int32) -> Void) throws {
+        try RunFolder.makeFolders(plan.pointFolder(index))
+        let log = try Self.appending(plan.logPath(index))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["sweep-point", plan.absoluteFolder, "\(index)", "--threads", "\(threads)"]
+            + (untilEpoch.map { ["--until-epoch", "\($0)"] } ?? [])
+        process.standardOutput = log
+        process.standardError = log
+        group.enter()
+        process.terminationHandler = { finished in
+            try? log.close()
+            ended(finished.terminationStatus)
+            group.leave()
+        }
+        do {
+            try process.run()
+        } catch {
+            try? log.close()
+            group.leave()
+            throw FileWriteError(path: executable, reason: "cannot start it: \(error)")
+        }
     }
 
     /// A file handle appending to `path` (created when missing).

@@ -34,6 +34,9 @@ public struct SlurmExecutor: SweepExecutor {
         (self.extraArguments, self.detach, self.pollSeconds) = (extraArguments, detach, pollSeconds)
     }
 
+    /// Points not in the queue are not being trained by a task of this sweep.
+    public var takesOverStaleRuns: Bool { true }
+
     public var description: String {
         "as a Slurm job array, \(parallel) at a time, \(cpusPerTask) CPU\(cpusPerTask == 1 ? "" : "s") per task"
     }

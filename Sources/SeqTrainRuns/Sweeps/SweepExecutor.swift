@@ -14,6 +14,9 @@ public protocol SweepExecutor {
     func run(_ plan: SweepPlan, points indices: [Int], untilEpoch: Int?, progress: SweepProgress) throws -> Bool
     /// Waits for points an earlier call left running; false when it returned without waiting (detached).
     func wait(_ plan: SweepPlan, for indices: Set<Int>, progress: SweepProgress) throws -> Bool
+    /// Whether a run whose status says another process trains it may be resumed (the executor knows
+    /// which of its tasks are alive, and its points run with `--takeover`).
+    var takesOverStaleRuns: Bool { get }
 }
 
 extension SweepExecutor {
@@ -21,6 +24,8 @@ extension SweepExecutor {
     public func activePoints(_ plan: SweepPlan) throws -> Set<Int> { [] }
     /// Nothing to wait for.
     public func wait(_ plan: SweepPlan, for indices: Set<Int>, progress: SweepProgress) throws -> Bool { true }
+    /// A running status is another process's.
+    public var takesOverStaleRuns: Bool { false }
 }
 
 /// Counts the ended points of a sweep and prints `[done/total] label: done` as each ends (from any thread).

@@ -117,21 +117,43 @@ public struct SweepPlan: Codable, Equatable {
     /// `plan.json` of a sweep folder.
     public static func path(in folder: String) -> String { folder + "/plan.json" }
 
-    /// Reads the plan of a sweep folder.
+    /// Reads the plan of a sweep folder, checked to run the points it lists and nothing else. The
+    /// sweep folder is the one it is read from, wherever the plan says the sweep was made.
     public static func load(folder: String) throws -> SweepPlan {
+        guard !folder.isEmpty else { throw RunReadError(path: "''", problem: "the sweep folder is an empty path") }
         let file = path(in: folder)
         guard let data = FileManager.default.contents(atPath: file) else {
             throw RunReadError(path: file, problem: "no sweep plan (is \(folder) a sweep folder made by seqtrain sweep?)")
         }
+        var plan: SweepPlan
         do {
-            let plan = try JSONDecoder().decode(SweepPlan.self, from: data)
-            guard plan.format == SweepPlan().format else { throw RunReadError(path: file, problem: "unknown format '\(plan.format)'") }
-            return plan
-        } catch let error as RunReadError {
-            throw error
+            plan = try JSONDecoder().decode(SweepPlan.self, from: data)
         } catch {
             throw RunReadError(path: file, problem: "not a sweep plan (\(error))")
         }
+        guard plan.format == SweepPlan().format else { throw RunReadError(path: file, problem: "unknown format '\(plan.format)'") }
+        if let problem = plan.problem { throw RunReadError(path: file, problem: problem) }
+        plan.folder = folder.hasPrefix("/") ? folder : FileManager.default.currentDirectoryPath + "/" + folder
+        return plan
+    }
+
+    /// What makes a plan unusable: points that are not the grid's in order, or whose labels would
+    /// not be folders of their own in the sweep folder (nil when there is nothing).
+    var problem: String? {
+        guard workingDirectory.hasPrefix("/") else { return "workingDirectory '\(workingDirectory)' is not an absolute path" }
+        guard !points.isEmpty else { return "it has no points" }
+        var labels = Set<String>()
+        for (position, point) in points.enumerated() {
+            guard point.index == position else { return "point \(position) has index \(point.index)" }
+            guard point.values.count == axes.count else {
+                return "point \(position) has \(point.values.count) values for the \(axes.count) axes \(axes.joined(separator: ", "))"
+            }
+            guard ExperimentParser.isRunName(point.label), labels.insert(point.label).inserted else {
+                return "point \(position)'s label '\(point.label.prefix(100))' is not a folder name of its own (letters, digits, "
+                    + "'.', '_' and '-', not starting with '.', unique)"
+            }
+        }
+        return nil
     }
 
     /// Writes `plan.json` into the sweep folder (creating it).
@@ -196,6 +218,13 @@ public struct SweepPlan: Codable, Equatable {
         return runs.last { $0.status.state == .failed }
     }
 
+    /// The run of a point with no complete run that a process is training now (another sweep's).
+    public func runningRun(_ index: Int) -> RunRecord? {
+        let runs = runs(index)
+        guard !runs.contains(where: { $0.status.state.isComplete }) else { return nil }
+        return runs.last { $0.status.state == .running }
+    }
+
     /// Runs point `index` in this process: nothing when it is complete (or has trained `untilEpoch`
     /// epochs), a resume of its interrupted run when it has one, else a new run; with `untilEpoch` the
     /// run pauses after that epoch (a halving rung). With `takeover`, a run whose status says another
@@ -217,7 +246,14 @@ public struct SweepPlan: Codable, Equatable {
             throw RunStateError(description: "point \(index) (\(points[index].label)) failed in \(failed.path): \(failed.status.reason) "
                 + "Running it again would fail the same way")
         }
-        if let interrupted = runs.last(where: { $0.status.state == .interrupted || (takeover && $0.status.state == .running) }) {
+        if !takeover, let running = runningRun(index) {
+            throw RunStateError(description: "point \(index) (\(points[index].label)) is being trained in \(running.path) "
+                + "by \(running.status.trainer); wait for it")
+        }
+        // As `seqtrain resume` does: an interrupted run continues, and so does one whose status
+        // cannot be read (resume checks its files and says what is wrong with them).
+        let resumable: Set<RunStatus.State> = takeover ? [.interrupted, .unreadable, .running] : [.interrupted, .unreadable]
+        if let interrupted = runs.last(where: { resumable.contains($0.status.state) }) {
             try TrainingRun.resume(interrupted.path, threads: threads, console: console, untilEpoch: untilEpoch, takeover: takeover)
             return
         }

@@ -68,13 +68,19 @@ public struct SweepRunner {
             }
             let failed = rung.points.filter { plan.failedRun($0) != nil }
             let done = rung.points.filter { !failed.contains($0) && plan.hasReached($0, epochs: rung.epochs) }
-            let pending = rung.points.filter { !failed.contains($0) && !done.contains($0) }
+            // A point that another live process trains (a second sweep of the same config) is left to it,
+            // unless the executor knows which of its own tasks are alive (a Slurm array).
+            let busy = executor.takesOverStaleRuns ? [] : rung.points.filter { !failed.contains($0) && !done.contains($0) && plan.runningRun($0) != nil }
+            let pending = rung.points.filter { !failed.contains($0) && !done.contains($0) && !busy.contains($0) }
             if !done.isEmpty { console.write("\(done.count) complete run\(done.count == 1 ? "" : "s") kept\n") }
             if !failed.isEmpty {
                 console.write("\(failed.count) failed run\(failed.count == 1 ? "" : "s") kept: training is deterministic, so they would fail again\n")
             }
+            if !busy.isEmpty {
+                console.write("\(busy.count) run\(busy.count == 1 ? " is" : "s are") being trained by another process, left to it\n")
+            }
             if !pending.isEmpty {
-                let progress = SweepProgress(done: done.count + failed.count, total: rung.points.count, console: console)
+                let progress = SweepProgress(done: done.count + failed.count + busy.count, total: rung.points.count, console: console)
                 let budget = rung.epochs < plan.epochs ? rung.epochs : nil
                 guard try executor.run(plan, points: pending, untilEpoch: budget, progress: progress) else { return .detached }
             }
