@@ -51,6 +51,11 @@ struct Sweep: ParsableCommand {
             let progress = SweepProgress(done: kept + failedBefore.count, total: plan.points.count, console: .standardOutput)
             try executor.run(plan, points: pending, progress: progress)
             try AtomicFile.write(SweepTable.csv(plan), to: plan.absoluteFolder + "/sweep.csv")
+            do {
+                try SweepHParams.write(plan)
+            } catch {
+                printError("note: the TensorBoard HParams data was not written: \(error)")
+            }
             let failed = progress.failed + failedBefore.count
             print("sweep.csv written to \(plan.folder)/sweep.csv" + (failed > 0 ? "; \(failed) run\(failed == 1 ? "" : "s") failed (see sweep.csv and each point's output.log)" : ""))
             if failed > 0 { throw ExitCode(1) }
