@@ -16,7 +16,8 @@ extension Backtest {
     public func text(stepMeasure: ForecastMeasure = .mase) -> String {
         var lines = ["backtest of \(run) on the \(split.rawValue) split"
             + (checkpoint.map { " (\($0) checkpoint; \(modelMethod ?? ""))" } ?? " (a naive run: baselines only)")]
-        let units = columns.count == 1 ? "\(columns[0].name)'s own units" : "each column's own units"
+        // A generated series has no column name ("value"): its values are simply the series'.
+        let units = columns.count > 1 ? "each column's own units" : columns[0].name == "value" ? "the series' units" : "\(columns[0].name)'s own units"
         lines.append("\(origins) origins, \(horizon) step\(horizon == 1 ? "" : "s") ahead, season \(season); "
             + "mae and rmse in \(units), mase and rmsse scaled by the seasonal-naive error on the train rows, smape in %")
         for column in columns where columns.count > 1 {

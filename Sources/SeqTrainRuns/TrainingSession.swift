@@ -12,10 +12,10 @@ import SeqTrainTraining
 ///
 /// After each epoch the observers write, in this order, `checkpoints/last.safetensors` (carrying the
 /// epoch's history row), `checkpoints/best.safetensors` when val_loss improved, `history.csv`, the
-/// TensorBoard event files (unless `train.tensorboard` is false) and `timing.csv`, each atomically
-/// but the event files, which are appended to. A crash at any instant therefore leaves a checkpoint
-/// that loads and a history at most one row shorter than it, which `resume` completes from the
-/// checkpoint; the event files are completed from the history.
+/// TensorBoard event files (unless `train.tensorboard` is false; appended to, not replaced) and
+/// `timing.csv`, the others atomically. A crash at any instant therefore leaves a checkpoint that
+/// loads and a history at most one row shorter than it, which `resume` completes from the
+/// checkpoint; the event files at most one epoch behind the history, completed from it.
 final class TrainingSession {
     let run: RunFolder
     let experiment: Experiment
