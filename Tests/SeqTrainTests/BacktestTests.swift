@@ -115,6 +115,35 @@ final class BacktestTests: XCTestCase {
         }
     }
 
+    /// Two target columns, a = t and b = 2t: each has its own scale (1 and 2), so their MASE agree
+    /// while their MAE differ, and the averaged figures are the columns' mean.
+    func testSeveralTargetColumnsArePerColumnAndAveraged() throws {
+        let folder = try temporaryFolder(self)
+        try ("a,b\n" + (1...60).map { "\($0),\(2 * $0)" }.joined(separator: "\n") + "\n").write(toFile: folder + "/two.csv", atomically: true, encoding: .utf8)
+        let experiment = try ExperimentParser.parse(yaml: """
+            name: two
+            data: {source: {csv: \(folder)/two.csv, columns: [a, b]}, window: 4, target: vector, horizon: 2, split: {train: 30, valid: 15, test: 15}}
+            model: naive
+            """, file: "two.yaml")
+        let run = try TrainingRun.train(experiment, source: nil, runsDir: folder, console: .silent)
+        let result = try Backtest.run(run.path, split: .valid, checkpoint: "best", season: 1)
+        XCTAssertEqual(result.columns.map(\.name), ["a", "b"])
+        XCTAssertEqual(result.columns[1].scale.mae, 2, accuracy: 1e-5)
+        let (a, b) = (result.columns[0].errors[0], result.columns[1].errors[0])
+        XCTAssertEqual(a[.mae], 1.5, accuracy: 1e-4, "naive errors 1 and 2")
+        XCTAssertEqual(b[.mae], 3, accuracy: 1e-4)
+        XCTAssertEqual(a[.mase], b[.mase], accuracy: 1e-4)
+        XCTAssertEqual(result.averaged[0][.mae], 2.25, accuracy: 1e-4)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.json.rendered().utf8)) as? [String: Any])
+        let naive = try XCTUnwrap((object["methods"] as? [String: Any])?["naive"] as? [String: Any])
+        XCTAssertEqual(try XCTUnwrap(naive["mae"] as? Double), 2.25, accuracy: 1e-4)
+        let columns = try XCTUnwrap(naive["columns"] as? [String: Any])
+        XCTAssertEqual(try XCTUnwrap((columns["b"] as? [String: Any])?["mae"] as? Double), 3, accuracy: 1e-4)
+        let text = result.text()
+        XCTAssertTrue(text.contains("\na:\n") && text.contains("\nb:\n") && text.contains("averaged over the 2 columns:"), text)
+        XCTAssertEqual(result.csv.split(separator: "\n").filter { $0.hasPrefix("average,naive,") }.count, 3, "steps 1, 2 and all")
+    }
+
     /// A trained CSV run and a trained generator run through the command line, in every format.
     func testBacktestCommandOnCSVAndGeneratorRuns() throws {
         let folder = try temporaryFolder(self)
