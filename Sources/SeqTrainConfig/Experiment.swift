@@ -198,11 +198,13 @@ public struct TrainConfig: Equatable, Sendable {
     public var metrics: [MetricKind]
     /// Gradient clipping applied before each update (written under `optimizer:` as Keras does).
     public var clipping: GradientClipping
+    /// Write TensorBoard event files (`tensorboard/train`, `tensorboard/validation`) as training goes.
+    public var tensorboard: Bool
 
     /// Creates a training section.
     public init(epochs: Int = 20, batchSize: Int = 32, shuffle: Bool = true, loss: LossConfig = .mse,
                 optimizer: OptimizerConfig = OptimizerConfig(AdamConfig()), metrics: [MetricKind] = [],
-                clipping: GradientClipping = .none) {
+                clipping: GradientClipping = .none, tensorboard: Bool = true) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.shuffle = shuffle
@@ -210,5 +212,6 @@ public struct TrainConfig: Equatable, Sendable {
         self.optimizer = optimizer
         self.metrics = metrics
         self.clipping = clipping
+        self.tensorboard = tensorboard
     }
 }

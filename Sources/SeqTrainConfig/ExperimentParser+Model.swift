@@ -33,7 +33,7 @@ extension ExperimentParser {
         var config = TrainConfig()
         guard let node else { return config }
         guard let entries = reader.mapping(node, "train") else { return nil }
-        reader.checkKeys(entries, allowed: ["epochs", "batch_size", "shuffle", "loss", "optimizer", "metrics"], in: "train")
+        reader.checkKeys(entries, allowed: ["epochs", "batch_size", "shuffle", "loss", "optimizer", "metrics", "tensorboard"], in: "train")
         var ok = true
         for entry in entries {
             switch entry.key {
@@ -50,6 +50,8 @@ extension ExperimentParser {
                 if let value = GradientClipping.parse(entry.value, reader: &reader) { config.clipping = value } else { ok = false }
             case "metrics":
                 if let value = MetricKind.parseList(entry.value, reader: &reader) { config.metrics = value } else { ok = false }
+            case "tensorboard":
+                if let value = reader.bool(entry.value, "train.tensorboard") { config.tensorboard = value } else { ok = false }
             default: break
             }
         }

@@ -11,9 +11,11 @@ import SeqTrainTraining
 /// shared by a new run, a resumed one and `verify`'s scratch copy.
 ///
 /// After each epoch the observers write, in this order, `checkpoints/last.safetensors` (carrying the
-/// epoch's history row), `checkpoints/best.safetensors` when val_loss improved, `history.csv` and
-/// `timing.csv`, each atomically. A crash at any instant therefore leaves a checkpoint that loads and
-/// a history at most one row shorter than it, which `resume` completes from the checkpoint.
+/// epoch's history row), `checkpoints/best.safetensors` when val_loss improved, `history.csv`, the
+/// TensorBoard event files (unless `train.tensorboard` is false; appended to, not replaced) and
+/// `timing.csv`, the others atomically. A crash at any instant therefore leaves a checkpoint that
+/// loads and a history at most one row shorter than it, which `resume` completes from the
+/// checkpoint; the event files at most one epoch behind the history, completed from it.
 final class TrainingSession {
     let run: RunFolder
     let experiment: Experiment
@@ -40,7 +42,12 @@ final class TrainingSession {
         timing = TimingWriter(run: run, rows: timingRows)
         let progress = ProgressObserver(steps: trainer.stepsPerEpoch, metrics: experiment.train.metrics,
                                         interactive: console.interactive, output: console.write)
-        loop = TrainingLoop(trainer: trainer, observers: [progress] + callbacks + [checkpoints, self.history, timing], epoch: epoch)
+        var writers: [any EpochObserver] = [checkpoints, self.history]
+        if experiment.train.tensorboard {
+            writers.append(TensorBoardWriter(folder: run.path + "/tensorboard", history: self.history,
+                                             learningRate: trainer.optimizer.config.rule.learningRate, stepsPerEpoch: trainer.stepsPerEpoch))
+        }
+        loop = TrainingLoop(trainer: trainer, observers: [progress] + callbacks + writers + [timing], epoch: epoch)
     }
 
     /// The checkpoint of the current weights, optimizer and state, with the epoch's history row.

@@ -9,7 +9,7 @@ struct SeqTrainCommand: ParsableCommand {
         commandName: "seqtrain",
         abstract: "Train small sequence models from YAML experiment files.",
         version: SeqTrainVersion.current,
-        subcommands: [Train.self, Check.self, Eval.self, Predict.self, Resume.self, Verify.self, Sweep.self, SweepPoint.self, Runs.self,
+        subcommands: [Train.self, Check.self, Eval.self, BacktestCommand.self, Predict.self, Resume.self, Verify.self, Sweep.self, SweepPoint.self, Runs.self,
                       Diff.self, Plot.self, Bench.self],
         defaultSubcommand: Train.self
     )

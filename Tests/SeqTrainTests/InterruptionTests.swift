@@ -57,7 +57,14 @@ final class InterruptionTests: XCTestCase {
             process.waitUntilExit()
             finished = process.terminationReason == .exit && process.terminationStatus == 0
             XCTAssertLessThanOrEqual(runFolders(folder).count, 1, "a resume never starts another run")
-            if let run = runFolders(folder).first { try assertConsistent(run) }
+            if let run = runFolders(folder).first {
+                try assertConsistent(run)
+                // The event files never run ahead of the history, and hold no epoch twice.
+                let rows = try String(contentsOfFile: run + "/history.csv", encoding: .utf8).split(separator: "\n").count - 1
+                let steps = (try? tensorBoardScalars(run))?["validation"]?["epoch_loss"]?.map(\.step) ?? []
+                XCTAssertEqual(steps, (0..<Int64(steps.count)).map { $0 + 1 })
+                XCTAssertLessThanOrEqual(steps.count, rows)
+            }
         }
         print("kill -9 test: \(kills) kills before the run finished")
         XCTAssertGreaterThanOrEqual(kills, 3, "the test killed the process mid-run several times")
@@ -71,6 +78,9 @@ final class InterruptionTests: XCTestCase {
                            "\(file) after \(kills) kills and resumes")
         }
         XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/summary.json"))
+        // Across the files of every process that trained it, TensorBoard sees each epoch once.
+        try assertEventFilesMatchHistory(run, learningRate: 0.003)
+        print("kill -9 test: \(try FileManager.default.contentsOfDirectory(atPath: run + "/tensorboard/train").count) event files in train/")
     }
 
     func testInterruptSaysHowToResumeAndResumeFinishesTheSameRun() throws {

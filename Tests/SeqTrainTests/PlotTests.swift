@@ -62,6 +62,14 @@ final class PlotTests: XCTestCase {
         let forecast = parse(try String(contentsOfFile: run.path + "/forecast.svg", encoding: .utf8))
         XCTAssertTrue(forecast.texts.contains("sample 3: forecast"), "\(forecast.texts)")
         XCTAssertTrue(forecast.texts.contains("plots: 4 steps ahead on validation samples"))
+        // One colour per sample: the input a line, the truth dots only, the forecast dashed with crosses.
+        XCTAssertEqual(forecast.elements.filter { $0 == "polyline" }.count, 6, "3 inputs and 3 forecasts; the truth has no line")
+        XCTAssertEqual(forecast.elements.filter { $0 == "path" }.count, 3 * 4 + 3, "a cross per forecast step, and one per legend entry")
+        let svg = try String(contentsOfFile: run.path + "/forecast.svg", encoding: .utf8)
+        for color in LineChart.palette.prefix(3) {
+            XCTAssertEqual(svg.components(separatedBy: "stroke=\"\(color)\"").count - 1 > 0, true, "sample colour \(color) is used")
+        }
+        XCTAssertFalse(svg.contains(LineChart.palette[3]), "no fourth colour for three samples")
         let second = try TrainingRun.train(experiment, source: nil, runsDir: runs, console: .silent)
         let result = try runSeqtrain(["plot", run.path, second.path, "--metric", "val_mae", "--log", "--output", "both.svg"], in: runs)
         XCTAssertEqual(result.status, 0, result.stderr)

@@ -21,15 +21,44 @@ public struct LineChart {
         public var markers = false
         /// Index into the palette (lines that belong together share a color).
         public var color: Int
+        /// The shape drawn at each point when `markers` is set.
+        public var marker = Marker.dot
+        /// Join the points with a line (false: markers only, e.g. observed values).
+        public var line = true
 
         /// Creates a series.
-        public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false, markers: Bool = false, color: Int) {
+        public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false, markers: Bool = false, color: Int,
+                    marker: Marker = .dot, line: Bool = true) {
             self.name = name
             self.points = points
             self.dashed = dashed
             self.markers = markers
             self.color = color
+            self.marker = marker
+            self.line = line
         }
+    }
+
+    /// The shapes a point can be drawn with, so that series of one color stay apart.
+    public enum Marker: Sendable {
+        /// A filled circle.
+        case dot
+        /// A diagonal cross (×).
+        case cross
+
+        /// The SVG of this marker centred at (x, y).
+        func svg(x: String, y: String, color: String) -> String {
+            switch self {
+            case .dot:
+                return "<circle cx=\"\(x)\" cy=\"\(y)\" r=\"3.5\" fill=\"\(color)\"/>"
+            case .cross:
+                let (cx, cy) = (Double(x) ?? 0, Double(y) ?? 0)
+                let d = "M\(f1(cx - 4)),\(f1(cy - 4)) L\(f1(cx + 4)),\(f1(cy + 4)) M\(f1(cx - 4)),\(f1(cy + 4)) L\(f1(cx + 4)),\(f1(cy - 4))"
+                return "<path d=\"\(d)\" stroke=\"\(color)\" stroke-width=\"2\" fill=\"none\"/>"
+            }
+        }
+
+        private func f1(_ v: Double) -> String { String(format: "%.1f", v) }
     }
 
     /// Chart title.
@@ -38,12 +67,13 @@ public struct LineChart {
     public var xLabel: String
     /// The y axis label.
     public var yLabel: String
-    /// Log-10 y axis (non-positive values are left out).
+    /// Log-10 y axis (non-positive values are left out, as are values that are not finite on any axis).
     public var logScale: Bool
     /// The lines.
     public var series: [Series]
 
-    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+    /// The line colours, in the order series use them.
+    public static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
     /// Creates a chart.
     public init(title: String, xLabel: String, yLabel: String, logScale: Bool = false, series: [Series]) {
@@ -93,7 +123,7 @@ public struct LineChart {
         let longest = series.map(\.name.count).max() ?? 10
         let (left, right, top, bottom) = (78.0, max(150.0, 64.0 + 7.5 * Double(longest)), 44.0, 56.0)
         let plotWidth = width - left - right, plotHeight = height - top - bottom
-        let transform: (Double) -> Double? = { y in logScale ? (y > 0 ? log10(y) : nil) : y }
+        let transform: (Double) -> Double? = { y in y.isFinite ? (logScale ? (y > 0 ? log10(y) : nil) : y) : nil }
         let points = series.flatMap { $0.points }
         let xs = points.map(\.x), ys = points.compactMap { transform($0.y) }
         var (xLow, xHigh) = (xs.min() ?? 0, xs.max() ?? 1)
@@ -135,17 +165,22 @@ public struct LineChart {
         for (index, line) in series.enumerated() {
             let color = Self.palette[line.color % Self.palette.count]
             let coordinates = line.points.compactMap { p in transform(p.y).map { "\(f(px(p.x))),\(f(py($0)))" } }
-            if coordinates.count > 1 {
-                out.append("<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(line.dashed ? " stroke-dasharray=\"6 4\"" : "") points=\"\(coordinates.joined(separator: " "))\"/>")
+            let dash = line.dashed ? " stroke-dasharray=\"6 4\"" : ""
+            if line.line && coordinates.count > 1 {
+                out.append("<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(dash) points=\"\(coordinates.joined(separator: " "))\"/>")
             }
-            if line.markers || coordinates.count == 1 {
+            if line.markers || coordinates.count == 1 || !line.line {
                 for c in coordinates {
                     let xy = c.split(separator: ",")
-                    out.append("<circle cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"3.5\" fill=\"\(color)\"/>")
+                    out.append(line.marker.svg(x: String(xy[0]), y: String(xy[1]), color: color))
                 }
             }
+            // The legend shows the line (solid or dashed) and the marker, as drawn.
             let ly = top + 10 + Double(index) * 20, lx = left + plotWidth + 14
-            out.append("<line x1=\"\(f(lx))\" y1=\"\(f(ly))\" x2=\"\(f(lx + 26))\" y2=\"\(f(ly))\" stroke=\"\(color)\" stroke-width=\"2\"\(line.dashed ? " stroke-dasharray=\"6 4\"" : "")/>")
+            if line.line {
+                out.append("<line x1=\"\(f(lx))\" y1=\"\(f(ly))\" x2=\"\(f(lx + 26))\" y2=\"\(f(ly))\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>")
+            }
+            if line.markers || !line.line { out.append(line.marker.svg(x: f(lx + 13), y: f(ly), color: color)) }
             out.append("<text x=\"\(f(lx + 32))\" y=\"\(f(ly + 4))\">\(Self.escape(line.name))</text>")
         }
         out.append("</svg>")

@@ -30,8 +30,9 @@ public enum RunPlots {
     }
 
     /// `forecast.svg`: a few validation samples, their input window, the true next values and the
-    /// model's forecast of them (as in the chapter's figures). A CSV series is drawn in its own units
-    /// (standardisation undone), its first target column when there are several.
+    /// model's forecast of them (as in the chapter's figures). Each sample has one colour: its input
+    /// is a line, the truth dots, the forecast a dashed line with crosses. A CSV series is drawn in its
+    /// own units (standardisation undone), its first target column when there are several.
     public static func forecast(model: Sequential, experiment: Experiment, dataset: Dataset, count: Int = 3) throws -> String {
         let data = experiment.data
         // Spread over the split: consecutive windows of one long series would nearly coincide.
@@ -50,13 +51,27 @@ public enum RunPlots {
             let truth = (0..<steps).map { (x: Double(T + $0), y: unscale(future[$0 * K])) }
             let predicted = (0..<steps).map { (x: Double(T + $0), y: unscale(forecast[(k * steps + $0) * K])) }
             series.append(LineChart.Series(name: name + "input", points: input, color: k))
-            series.append(LineChart.Series(name: name + "truth", points: truth, markers: true, color: k + 3))
-            series.append(LineChart.Series(name: name + "forecast", points: predicted, dashed: true, markers: true, color: k))
+            series.append(LineChart.Series(name: name + "truth", points: truth, markers: true, color: k, marker: .dot, line: false))
+            series.append(LineChart.Series(name: name + "forecast", points: predicted, dashed: true, markers: true, color: k, marker: .cross))
         }
         var yLabel = "value"
         if case .csv(let csv) = data.source { yLabel = csv.columns[f] }
         let title = "\(experiment.name): \(steps) step\(steps == 1 ? "" : "s") ahead on validation samples"
         return LineChart(title: title, xLabel: "time step", yLabel: yLabel, series: series).svg()
+    }
+
+    /// `backtest.svg`: one error measure by step ahead, one line per method (the model solid, the
+    /// baselines dashed), averaged over the target columns.
+    public static func backtest(_ result: Backtest, measure: ForecastMeasure) -> String {
+        let averaged = result.averaged
+        let series = result.methods.enumerated().map { m, name in
+            LineChart.Series(name: name, points: (0..<result.horizon).map { (x: Double($0 + 1), y: averaged[m].byStep[measure]?[$0] ?? .nan) },
+                             dashed: name != "model", markers: true, color: m)
+        }
+        let url = URL(fileURLWithPath: result.run)
+        let title = "\(url.deletingLastPathComponent().lastPathComponent): \(measure.rawValue) by step ahead, "
+            + "\(result.split.rawValue) split, \(result.origins) origins"
+        return LineChart(title: title, xLabel: "steps ahead", yLabel: measure.rawValue + (measure == .smape ? " (%)" : ""), series: series).svg()
     }
 
     /// Several runs' curves of one history column, overlaid (`seqtrain plot`).

@@ -99,6 +99,7 @@ public struct SweepRunner {
             try AtomicFile.write(try encoder.encode(rungs), to: rungsPath)
         }
         try AtomicFile.write(SweepTable.csv(plan, rungs: rungs.map(\.points)), to: plan.absoluteFolder + "/sweep.csv")
+        _ = try SweepHParams.write(plan)
         // A point is unfinished when it did not reach the epochs of the last rung it was in.
         let unfinished = plan.points.indices.filter { point in
             guard let last = rungs.lastIndex(where: { $0.points.contains(point) }) else { return false }
