@@ -13,7 +13,8 @@ import SeqTrainTraining
 /// After each epoch the observers write, in this order, `checkpoints/last.safetensors` (carrying the
 /// epoch's history row), `checkpoints/best.safetensors` when val_loss improved, `history.csv` and
 /// `timing.csv`, each atomically. A crash at any instant therefore leaves a checkpoint that loads and
-/// a history at most one row shorter than it, which `resume` completes from the checkpoint.
+/// a history at most one row shorter than it, which `resume` completes from the checkpoint. When
+/// training ends, the last checkpoint is rewritten if a callback restored other weights.
 final class TrainingSession {
     let run: RunFolder
     let experiment: Experiment
@@ -26,10 +27,10 @@ final class TrainingSession {
     let timing: TimingWriter
 
     /// A session continuing after `epoch` finished epochs, whose files hold `history` and `timingRows`.
-    /// `callbacks` see each epoch after the progress line and before the files are written, so that
-    /// their decisions and state reach the checkpoint.
+    /// The config's `train.callbacks`, then `callbacks`, see each epoch after the progress line and
+    /// before the files are written, so that their decisions and state reach the checkpoint.
     init(run: RunFolder, experiment: Experiment, configHash: String, trainer: Trainer, console: Console,
-         epoch: Int = 0, history: History, timingRows: [String], callbacks: [any EpochObserver] = []) {
+         epoch: Int = 0, history: History, timingRows: [String], callbacks: [any EpochObserver] = []) throws {
         self.run = run
         self.experiment = experiment
         self.configHash = configHash
@@ -40,7 +41,8 @@ final class TrainingSession {
         timing = TimingWriter(run: run, rows: timingRows)
         let progress = ProgressObserver(steps: trainer.stepsPerEpoch, metrics: experiment.train.metrics,
                                         interactive: console.interactive, output: console.write)
-        loop = TrainingLoop(trainer: trainer, observers: [progress] + callbacks + [checkpoints, self.history, timing], epoch: epoch)
+        let configured = try callbackObservers(experiment.train, output: console.write)
+        loop = TrainingLoop(trainer: trainer, observers: [progress] + configured + callbacks + [checkpoints, self.history, timing], epoch: epoch)
     }
 
     /// The checkpoint of the current weights, optimizer and state, with the epoch's history row.
@@ -56,6 +58,7 @@ final class TrainingSession {
         let rows = history.history.rows
         summary.epochs = rows.count
         summary.status = status
+        summary.finalWeightsFromEpoch = loop.weightsRestoredFrom
         if let last = rows.last {
             summary.finalTrain = history.history.trainFigures(last)
             summary.finalValid = history.history.validFigures(last)
@@ -113,6 +116,7 @@ final class TrainingSession {
             throw RunWriteFailed(run: run, error: error, finishedEpochs: loop.epoch)
         }
         if case .stoppedEarly(_, let reason) = outcome { console.write("Stopped early: \(reason)\n") }
+        if let epoch = loop.weightsRestoredFrom { console.write("Restored the weights of epoch \(epoch) (EarlyStopping's restore_best_weights)\n") }
         console.write("Run saved to \(run.path)\n")
     }
 }

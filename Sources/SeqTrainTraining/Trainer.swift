@@ -37,6 +37,9 @@ public struct TrainingStopped: Error, CustomStringConvertible {
     public var epoch: Int
     /// What a user should read.
     public var description: String { "training stopped during epoch \(epoch)" }
+
+    /// A stop during `epoch`.
+    public init(epoch: Int) { self.epoch = epoch }
 }
 
 /// Fits a model to the training split the way Keras's `fit` does: shuffled mini-batches with a
