@@ -57,7 +57,11 @@ extension ExperimentParser {
         if let callbacks = entries.first(where: { $0.key == "callbacks" })?.value {
             let context = CallbackContext(historyColumns: config.historyColumns,
                                           learningRateIsScheduled: config.optimizer.rule.learningRate.isScheduled)
-            if let value = vocabulary.callbacks.parseList(callbacks, context: context, reader: &reader) { config.callbacks = value } else { ok = false }
+            if let value = vocabulary.callbacks.parseList(callbacks, context: context, reader: &reader) {
+                config.callbacks = value
+            } else {
+                ok = false
+            }
         }
         return ok ? config : nil
     }
