@@ -200,11 +200,13 @@ public struct TrainConfig: Equatable, Sendable {
     public var clipping: GradientClipping
     /// Write TensorBoard event files (`tensorboard/train`, `tensorboard/validation`) as training goes.
     public var tensorboard: Bool
+    /// Told about every epoch, in order (early stopping, learning-rate plateaus); none by default.
+    public var callbacks: [any CallbackConfig]
 
     /// Creates a training section.
     public init(epochs: Int = 20, batchSize: Int = 32, shuffle: Bool = true, loss: LossConfig = .mse,
                 optimizer: OptimizerConfig = OptimizerConfig(AdamConfig()), metrics: [MetricKind] = [],
-                clipping: GradientClipping = .none, tensorboard: Bool = true) {
+                clipping: GradientClipping = .none, tensorboard: Bool = true, callbacks: [any CallbackConfig] = []) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.shuffle = shuffle
@@ -213,5 +215,22 @@ public struct TrainConfig: Equatable, Sendable {
         self.metrics = metrics
         self.clipping = clipping
         self.tensorboard = tensorboard
+        self.callbacks = callbacks
+    }
+
+    /// The columns of `history.csv`: `epoch,loss,<metrics>,val_loss,val_<metrics>,lr`, where `lr` is
+    /// the learning rate at the end of the epoch.
+    public var historyColumns: [String] { Self.historyColumns(metrics: metrics) }
+
+    /// The columns of `history.csv` for these metrics.
+    public static func historyColumns(metrics: [MetricKind]) -> [String] {
+        let names = metrics.map(\.rawValue)
+        return ["epoch", "loss"] + names + ["val_loss"] + names.map { "val_" + $0 } + ["lr"]
+    }
+
+    public static func == (a: TrainConfig, b: TrainConfig) -> Bool {
+        a.epochs == b.epochs && a.batchSize == b.batchSize && a.shuffle == b.shuffle && a.loss == b.loss
+            && a.optimizer == b.optimizer && a.metrics == b.metrics && a.clipping == b.clipping
+            && a.tensorboard == b.tensorboard && a.callbacks.count == b.callbacks.count && zip(a.callbacks, b.callbacks).allSatisfy { $0.isEqual(to: $1) }
     }
 }

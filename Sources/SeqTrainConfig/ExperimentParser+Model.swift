@@ -29,11 +29,11 @@ extension ExperimentParser {
 
     // MARK: - train
 
-    static func parseTrain(_ node: Node?, optimizers: OptimizerCatalog, reader: inout NodeReader) -> TrainConfig? {
+    static func parseTrain(_ node: Node?, vocabulary: Vocabulary, reader: inout NodeReader) -> TrainConfig? {
         var config = TrainConfig()
         guard let node else { return config }
         guard let entries = reader.mapping(node, "train") else { return nil }
-        reader.checkKeys(entries, allowed: ["epochs", "batch_size", "shuffle", "loss", "optimizer", "metrics", "tensorboard"], in: "train")
+        reader.checkKeys(entries, allowed: ["epochs", "batch_size", "shuffle", "loss", "optimizer", "metrics", "callbacks", "tensorboard"], in: "train")
         var ok = true
         for entry in entries {
             switch entry.key {
@@ -46,13 +46,23 @@ extension ExperimentParser {
             case "loss":
                 if let value = LossConfig.parse(entry.value, reader: &reader) { config.loss = value } else { ok = false }
             case "optimizer":
-                if let value = optimizers.parse(entry.value, reader: &reader) { config.optimizer = value } else { ok = false }
+                if let value = vocabulary.optimizers.parse(entry.value, reader: &reader) { config.optimizer = value } else { ok = false }
                 if let value = GradientClipping.parse(entry.value, reader: &reader) { config.clipping = value } else { ok = false }
             case "metrics":
                 if let value = MetricKind.parseList(entry.value, reader: &reader) { config.metrics = value } else { ok = false }
             case "tensorboard":
                 if let value = reader.bool(entry.value, "train.tensorboard") { config.tensorboard = value } else { ok = false }
             default: break
+            }
+        }
+        // Callbacks last: their monitors are checked against the history columns the metrics make.
+        if let callbacks = entries.first(where: { $0.key == "callbacks" })?.value {
+            let context = CallbackContext(historyColumns: config.historyColumns,
+                                          learningRateIsScheduled: config.optimizer.rule.learningRate.isScheduled)
+            if let value = vocabulary.callbacks.parseList(callbacks, context: context, reader: &reader) {
+                config.callbacks = value
+            } else {
+                ok = false
             }
         }
         return ok ? config : nil

@@ -16,9 +16,16 @@ import SeqTrainOptimizers
 extension ExperimentParser {
     /// The `sweep:` block of the experiment file at `path` (nil without one).
     public static func sweepSpec(path: String) throws -> SweepSpec? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8), let root = try? Yams.compose(yaml: text) else {
-            _ = try load(path: path)  // reports why the file cannot be read
-            return nil
+        let text = try readText(path)
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ConfigErrors([Diagnostic(file: path, position: nil, message: "the file is empty",
+                                               suggestion: "an experiment needs at least a model: section")])
+            }
+            root = node
+        } catch let error as YamlError {
+            throw ConfigErrors([diagnostic(for: error, file: path)])
         }
         var reader = NodeReader(file: path)
         let spec = sweepNode(root).map { parseSweep($0, reader: &reader) }

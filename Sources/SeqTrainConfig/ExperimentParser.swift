@@ -3,21 +3,25 @@ import SeqTrainCore
 import SeqTrainModel
 import SeqTrainOptimizers
 
-/// The names an experiment file may use: its layers and optimizers (losses and metrics are fixed sets).
+/// The names an experiment file may use: its layers, optimizers and callbacks (losses and metrics
+/// are fixed sets).
+///
+/// `Vocabulary.standard`, everything seqtrain ships, is declared in SeqTrainTraining: callbacks are
+/// epoch observers, which this target cannot see. So are the `load` and `parse` that use it.
 public struct Vocabulary: Sendable {
     /// The layer types of `model:`.
     public var layers: LayerCatalog
     /// The optimizers of `train.optimizer`.
     public var optimizers: OptimizerCatalog
+    /// The callbacks of `train.callbacks`.
+    public var callbacks: CallbackCatalog
 
-    /// A vocabulary of these layers and optimizers.
-    public init(layers: LayerCatalog = .standard, optimizers: OptimizerCatalog = .standard) {
+    /// A vocabulary of these layers, optimizers and callbacks.
+    public init(layers: LayerCatalog, optimizers: OptimizerCatalog, callbacks: CallbackCatalog) {
         self.layers = layers
         self.optimizers = optimizers
+        self.callbacks = callbacks
     }
-
-    /// Everything seqtrain ships.
-    public static let standard = Vocabulary()
 }
 
 /// Turns an experiment file into a resolved `Experiment`, reporting every problem with its position.
@@ -30,7 +34,14 @@ public enum ExperimentParser {
     /// Reads and parses the experiment file at `path`.
     ///
     /// - Throws: `ConfigErrors` listing every problem, each with file, line and column.
-    public static func load(path: String, overrides: [Override] = [], vocabulary: Vocabulary = .standard) throws -> Experiment {
+    public static func load(path: String, overrides: [Override] = [], vocabulary: Vocabulary) throws -> Experiment {
+        let text = try readText(path)
+        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        return try parse(yaml: text, file: path, defaultName: stem, overrides: overrides, vocabulary: vocabulary)
+    }
+
+    /// The text of the experiment file at `path`, or `ConfigErrors` saying why it cannot be read.
+    static func readText(_ path: String) throws -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ConfigErrors([Diagnostic(file: path, position: nil, message: "no such file",
@@ -52,14 +63,13 @@ public enum ExperimentParser {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigErrors([Diagnostic(file: path, position: nil, message: "is not valid UTF-8 text")])
         }
-        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        return try parse(yaml: text, file: path, defaultName: stem, overrides: overrides, vocabulary: vocabulary)
+        return text
     }
 
     /// Parses experiment YAML text with `--set` overrides applied; `file` is used in messages,
     /// `defaultName` when `name:` is absent.
     public static func parse(yaml: String, file: String, defaultName: String = "experiment", overrides: [Override],
-                             vocabulary: Vocabulary = .standard) throws -> Experiment {
+                             vocabulary: Vocabulary) throws -> Experiment {
         var root: Node
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
@@ -71,7 +81,7 @@ public enum ExperimentParser {
             throw ConfigErrors([diagnostic(for: error, file: file)])
         }
         let fileLines = yaml.split(separator: "\n", omittingEmptySubsequences: false).count
-        root = try Override.apply(overrides, to: root, fileLines: fileLines, layers: vocabulary.layers)
+        root = try Override.apply(overrides, to: root, fileLines: fileLines, vocabulary: vocabulary)
         var reader = NodeReader(file: file)
         let experiment = parseRoot(root, defaultName: defaultName, vocabulary: vocabulary, reader: &reader)
         if !reader.diagnostics.isEmpty || experiment == nil {
@@ -81,7 +91,7 @@ public enum ExperimentParser {
     }
 
     /// Parses experiment YAML text; `file` is used in messages, `defaultName` when `name:` is absent.
-    public static func parse(yaml: String, file: String, defaultName: String = "experiment", vocabulary: Vocabulary = .standard) throws -> Experiment {
+    public static func parse(yaml: String, file: String, defaultName: String = "experiment", vocabulary: Vocabulary) throws -> Experiment {
         try parse(yaml: yaml, file: file, defaultName: defaultName, overrides: [], vocabulary: vocabulary)
     }
 
@@ -131,7 +141,7 @@ public enum ExperimentParser {
         var seed: UInt32? = 42
         if let node = value("seed") { seed = reader.int(node, "seed", in: 0...Int(UInt32.max)).map(UInt32.init) }
         let data = parseData(value("data"), reader: &reader)
-        let train = parseTrain(value("train"), optimizers: vocabulary.optimizers, reader: &reader)
+        let train = parseTrain(value("train"), vocabulary: vocabulary, reader: &reader)
         guard let modelNode = value("model") else {
             reader.error(root, "the experiment has no model: section",
                          suggestion: "add a list of layers, e.g. model: [Flatten, {Dense: {units: 1}}], or model: naive")

@@ -44,6 +44,11 @@ public enum ExperimentWriter {
         lines.append("  loss: \(train.loss.yaml)")
         lines.append("  optimizer: " + train.optimizer.yamlOpening + train.clipping.yamlSuffix + "}")
         lines.append("  metrics: [" + train.metrics.map(\.rawValue).joined(separator: ", ") + "]")
+        // Written only when there are some, so that a config without callbacks reads (and hashes) as before.
+        if !train.callbacks.isEmpty {
+            lines.append("  callbacks:")
+            lines += train.callbacks.map { "    - " + $0.yaml }
+        }
         // Written only when off: the resolved text (and so the config hash every checkpoint records)
         // of a config that keeps the default stays what it was before the key existed.
         if !train.tensorboard { lines.append("  tensorboard: false") }

@@ -7,7 +7,8 @@ import SeqTrainOptimizers
 ///
 /// Paths are dotted keys with list indices: `train.optimizer.learning_rate`, `model.1.units` (a
 /// layer's options are reached through its index; `model.2.units` of a TimeDistributed layer reaches
-/// its Dense). Missing keys are added, so `train.optimizer.clipnorm=1.0` works; a misspelt key is
+/// its Dense; a callback's likewise, `train.callbacks.0.patience` as `train.callbacks.0.EarlyStopping.patience`).
+/// Missing keys are added, so `train.optimizer.clipnorm=1.0` works; a misspelt key is
 /// reported as an unknown key with a suggestion, as in a file.
 public struct Override: Equatable, Sendable {
     /// The dotted path.
@@ -38,7 +39,9 @@ public struct Override: Equatable, Sendable {
 
     /// Applies overrides to a parsed file. Their nodes are placed on lines after the file's last, so
     /// that diagnostics about them can name the override instead of a position in the file.
-    static func apply(_ overrides: [Override], to root: Node, fileLines: Int, layers: LayerCatalog) throws -> Node {
+    static func apply(_ overrides: [Override], to root: Node, fileLines: Int, vocabulary: Vocabulary) throws -> Node {
+        // A path may skip the one-key mapping of a layer or callback item to reach its options.
+        let itemNames = Set(vocabulary.layers.names + vocabulary.callbacks.names)
         var root = root
         for (index, override) in overrides.enumerated() {
             let line = fileLines + 1 + index
@@ -50,7 +53,7 @@ public struct Override: Equatable, Sendable {
                 throw ConfigErrors([Diagnostic(file: override.origin, position: nil,
                                                message: "the value is not valid YAML", suggestion: "quote it, e.g. name='my run'")])
             }
-            root = try set(value, at: override.path[...], in: root, override: override, line: line, layers: Set(layers.names))
+            root = try set(value, at: override.path[...], in: root, override: override, line: line, layers: itemNames)
         }
         return root
     }
@@ -68,7 +71,7 @@ public struct Override: Equatable, Sendable {
             if let index = pairs.firstIndex(where: { $0.0.string == key }) {
                 pairs[index].1 = try set(value, at: rest, in: pairs[index].1, override: override, line: line, layers: layers)
             } else if pairs.count == 1, let layer = pairs[0].0.string, layers.contains(layer) {
-                // A layer item (`- Dense: {...}`) or the layer a TimeDistributed wraps: its options are one level down.
+                // A layer or callback item (`- Dense: {...}`) or the layer a TimeDistributed wraps: its options are one level down.
                 pairs[0].1 = try set(value, at: path, in: pairs[0].1, override: override, line: line, layers: layers)
             } else {
                 let keyNode = try Yams.compose(yaml: String(repeating: "\n", count: line - 1) + key)!
@@ -86,6 +89,11 @@ public struct Override: Equatable, Sendable {
         case .scalar(let scalar) where scalar.string.isEmpty && scalar.style == .plain:
             // `Flatten:` or an empty section: becomes a mapping holding the override.
             return try set(value, at: path, in: .mapping(Node.Mapping([], .implicit, .any, scalar.mark)), override: override, line: line, layers: layers)
+        case .scalar(let scalar) where layers.contains(scalar.string):
+            // A bare item (`- EarlyStopping`): becomes `{EarlyStopping: {}}`, whose options the path then reaches.
+            let empty = Node.mapping(Node.Mapping([], .implicit, .any, scalar.mark))
+            return try set(value, at: path, in: .mapping(Node.Mapping([(node, empty)], .implicit, .flow, scalar.mark)), override: override,
+                           line: line, layers: layers)
         default:
             throw fail("cannot set '\(key)' inside a single value", "the path goes one level too deep")
         }

@@ -24,19 +24,32 @@ public final class Optimizer {
         slotPointers = slots.map(\.buffer.pointer)
     }
 
+    /// The rate set at run time (by ReduceLROnPlateau), which replaces the configured rate from then
+    /// on; nil while the configured rate applies. Checkpoints record it.
+    public private(set) var rateOverride: Double?
+
     /// Restores the step count (from a checkpoint).
     public func restore(iterations: Int) { self.iterations = iterations }
 
+    /// Replaces the configured rate by `rate` from the next update on (Keras's
+    /// `optimizer.learning_rate = rate`, which a constant-rate optimizer allows).
+    public func setLearningRate(_ rate: Double) { rateOverride = rate }
+
     /// The learning rate of the next update.
-    public var learningRate: Double { config.rule.learningRate.value(atStep: iterations) }
+    public var learningRate: Double { rateOverride ?? config.rule.learningRate.value(atStep: iterations) }
 
     /// Applies `clipping` to the gradients in place, as Keras does before an update.
     public func clip(_ g: UnsafeMutablePointer<Float>) { clipping.apply(g, tensors: tensors) }
 
-    /// One update of `count` parameters `w` with gradients `g`.
+    /// One update of `count` parameters `w` with gradients `g`: Keras's order, the decoupled weight
+    /// decay `w -= w·wd·lr` (float32, with the update's rate) before the rule's update.
     public func step(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int) {
         let rate = learningRate
         iterations += 1
+        if let weightDecay = config.weightDecay {
+            let wd = Float(weightDecay), lr = Float(rate)
+            for i in 0..<count { w[i] -= w[i] * wd * lr }
+        }
         config.rule.update(w, g, slots: slotPointers, count: count, step: iterations, learningRate: rate)
     }
 }

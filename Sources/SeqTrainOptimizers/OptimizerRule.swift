@@ -6,8 +6,10 @@ import SeqTrainCore
 public protocol OptimizerRule: Equatable, Sendable {
     /// The Keras name, `train.optimizer.name` (e.g. `adam`).
     static var name: String { get }
-    /// The option keys it accepts besides `name`, `clipnorm` and `clipvalue`.
+    /// The option keys it accepts besides `name`, `weight_decay`, `clipnorm` and `clipvalue`.
     static var optionKeys: [String] { get }
+    /// `weight_decay` when the file has none: nil (no decay) except for AdamW.
+    static var defaultWeightDecay: Double? { get }
     /// Reads the options; nil after reporting every problem to `options`.
     static func parse(_ options: inout OptimizerOptions) -> Self?
     /// The options as resolved YAML values (after `name`), every default written out, in Keras's order.
@@ -23,6 +25,9 @@ public protocol OptimizerRule: Equatable, Sendable {
 }
 
 extension OptimizerRule {
+    /// No weight decay unless the file asks for it (Keras's `weight_decay=None`).
+    public static var defaultWeightDecay: Double? { nil }
+
     /// The Keras name of this optimizer.
     public var name: String { Self.name }
 
@@ -33,28 +38,37 @@ extension OptimizerRule {
     }
 }
 
-/// `train.optimizer`: an optimizer rule (the clipping is `GradientClipping`, written beside it).
+/// `train.optimizer`: an optimizer rule and its weight decay (the clipping is `GradientClipping`,
+/// written beside them).
 public struct OptimizerConfig: Equatable, Sendable {
     /// The rule and its options.
     public var rule: any OptimizerRule
+    /// Keras 3's `weight_decay`, applied to every parameter before each update as
+    /// `w -= w·weight_decay·lr`; nil: none.
+    public var weightDecay: Double?
 
-    /// An optimizer of `rule`.
-    public init(_ rule: any OptimizerRule) { self.rule = rule }
+    /// An optimizer of `rule`, with the rule's default weight decay unless `weightDecay` is given.
+    public init(_ rule: any OptimizerRule, weightDecay: Double? = nil) {
+        self.rule = rule
+        self.weightDecay = weightDecay ?? type(of: rule).defaultWeightDecay
+    }
 
     /// The Keras name.
     public var name: String { rule.name }
 
-    public static func == (a: OptimizerConfig, b: OptimizerConfig) -> Bool { a.rule.isEqual(to: b.rule) }
+    public static func == (a: OptimizerConfig, b: OptimizerConfig) -> Bool { a.rule.isEqual(to: b.rule) && a.weightDecay == b.weightDecay }
 
     /// The resolved YAML mapping without its closing brace, so that clipping can follow: `{name: adam, …`.
+    /// `weight_decay` is written only when there is one, so that a config without it reads as before.
     public var yamlOpening: String {
-        "{" + ([("name", name)] + rule.options.map { ($0.key, $0.value) }).map { "\($0.0): \($0.1)" }.joined(separator: ", ")
+        let decay = weightDecay.map { [("weight_decay", YAMLText.number($0))] } ?? []
+        return "{" + ([("name", name)] + rule.options.map { ($0.key, $0.value) } + decay).map { "\($0.0): \($0.1)" }.joined(separator: ", ")
     }
 }
 
 /// The optimizer's option mapping, read with positions as `train.optimizer.<key>`.
 public struct OptimizerOptions {
-    /// The option entries (without name, clipnorm and clipvalue), in file order.
+    /// The option entries (without name, weight_decay, clipnorm and clipvalue), in file order.
     public let entries: [NodeReader.Entry]
     /// Collects the problems.
     public var reader: NodeReader
@@ -99,6 +113,7 @@ public struct OptimizerCatalog: @unchecked Sendable {
         AdamConfig.self,
         SGDConfig.self,
         RMSpropConfig.self,
+        AdamWConfig.self,
     ])
 
     /// This catalog with one more optimizer.
@@ -111,18 +126,23 @@ public struct OptimizerCatalog: @unchecked Sendable {
     /// The names a file may use.
     public var names: [String] { types.map { $0.name } }
 
+    /// Keys every optimizer takes besides its own options.
+    static let commonKeys = ["weight_decay", "clipnorm", "clipvalue"]
+
     /// `train.optimizer`: a bare name, or a mapping whose `name` defaults to adam (clipping is read by
     /// `GradientClipping.parse`); nil after reporting the problems.
     public func parse(_ node: Node, reader: inout NodeReader) -> OptimizerConfig? {
         let fields: [NodeReader.Entry]
         let nameNode: Node
+        var decayNode: Node?
         if case .scalar = node {
             (fields, nameNode) = ([], node)
         } else {
             guard let entries = reader.mapping(node, "train.optimizer") else { return nil }
             // Without a name the optimizer is the default one, Adam (as when optimizer: is absent).
             let named = entries.first(where: { $0.key == "name" })?.value ?? Node("adam")
-            (fields, nameNode) = (entries.filter { !["name", "clipnorm", "clipvalue"].contains($0.key) }, named)
+            (fields, nameNode) = (entries.filter { !(["name"] + Self.commonKeys).contains($0.key) }, named)
+            decayNode = entries.first(where: { $0.key == "weight_decay" })?.value
         }
         guard let name = reader.scalarText(nameNode, "train.optimizer.name", expected: names.joined(separator: ", ")) else { return nil }
         guard let type = types.first(where: { $0.name == name }) else {
@@ -130,12 +150,29 @@ public struct OptimizerCatalog: @unchecked Sendable {
             return nil
         }
         let before = reader.diagnostics.count
-        reader.checkKeys(fields, allowed: type.optionKeys + ["clipnorm", "clipvalue"], in: "the \(name) optimizer")
+        reader.checkKeys(fields, allowed: type.optionKeys + Self.commonKeys, in: "the \(name) optimizer")
         guard reader.diagnostics.count == before else { return nil }
         var options = OptimizerOptions(entries: fields, reader: reader)
         let rule = type.parse(&options)
         reader = options.reader
-        guard reader.diagnostics.count == before, let rule else { return nil }
-        return OptimizerConfig(rule)
+        let weightDecay = parseWeightDecay(decayNode, optimizer: type, reader: &reader)
+        guard reader.diagnostics.count == before, let rule, let weightDecay else { return nil }
+        return OptimizerConfig(rule, weightDecay: weightDecay)
+    }
+
+    /// `weight_decay`: a number of at least 0, or null (none) where the optimizer allows it; the
+    /// optimizer's default when absent. `.some(nil)` is "no decay"; nil follows a reported error.
+    private func parseWeightDecay(_ node: Node?, optimizer type: any OptimizerRule.Type, reader: inout NodeReader) -> Double?? {
+        guard let node else { return .some(type.defaultWeightDecay) }
+        if case .scalar(let scalar) = node, scalar.style == .plain, ["null", "~", ""].contains(scalar.string) {
+            guard type.defaultWeightDecay == nil else {
+                reader.error(node, "the \(type.name) optimizer needs a weight_decay (Keras refuses None)",
+                             suggestion: "write a number such as \(YAMLText.number(type.defaultWeightDecay!)), or use adam for no decay")
+                return nil
+            }
+            return .some(nil)
+        }
+        guard let value = reader.double(node, "train.optimizer.weight_decay", requirement: "at least 0", { $0 >= 0 }) else { return nil }
+        return .some(value)
     }
 }

@@ -29,8 +29,11 @@ public enum Checkpoint {
     }
 
     /// Builds the checkpoint of a model and its optimizer; `state` is the training state (epoch,
-    /// iterations and every observer's entries, from `TrainingLoop.checkpointMetadata`).
-    public static func make(model: Sequential, optimizer: Optimizer, state: [String: String], configHash: String) -> Safetensors {
+    /// iterations and every observer's entries, from `TrainingLoop.checkpointMetadata`), `copies`
+    /// the observers' copies of the parameters (`TrainingLoop.checkpointParameters`), each stored
+    /// as `<name>.<weight name>` in the weights' layout.
+    public static func make(model: Sequential, optimizer: Optimizer, state: [String: String], copies: [String: [Float]] = [:],
+                            configHash: String) -> Safetensors {
         var tensors: [String: Safetensors.Tensor] = [:]
         let weights = model.parameters.array
         for tensor in model.namedTensors {
@@ -38,6 +41,9 @@ public enum Checkpoint {
             for slot in optimizer.slots {
                 let values = UnsafeBufferPointer(start: slot.buffer.pointer + tensor.range.lowerBound, count: tensor.range.count)
                 tensors["optimizer.\(slot.name).\(tensor.name)"] = .init(shape: tensor.shape, values: Array(values))
+            }
+            for (name, copy) in copies where copy.count == weights.count {
+                tensors["\(name).\(tensor.name)"] = .init(shape: tensor.shape, values: Array(copy[tensor.range]))
             }
         }
         var metadata = state
@@ -88,6 +94,19 @@ public enum Checkpoint {
         }
     }
 
+    /// The copy of the parameters named `name` (see `make`), nil when the checkpoint has none.
+    public static func copy(_ name: String, in file: Safetensors, model: Sequential) throws -> [Float]? {
+        guard file.tensors.keys.contains(where: { $0.hasPrefix(name + ".") }) else { return nil }
+        var values = [Float](repeating: 0, count: model.parameterCount)
+        for tensor in model.namedTensors {
+            guard let stored = file.tensors["\(name).\(tensor.name)"], stored.shape == tensor.shape else {
+                throw MismatchError(description: "the checkpoint's \(name) has no tensor \(tensor.name) of shape \(tensor.shape)")
+            }
+            values.replaceSubrange(tensor.range, with: stored.values)
+        }
+        return values
+    }
+
     /// Loads weights (and, when given, optimizer slots) from a checkpoint made for the same model.
     @discardableResult
     public static func restore(_ file: Safetensors, into model: Sequential, optimizer: Optimizer? = nil) throws -> CheckpointPosition {
@@ -112,10 +131,16 @@ public enum Checkpoint {
             }
         }
         let position = try position(file)
+        // A rate set at run time (ReduceLROnPlateau) goes on from where it was.
+        let rate = file.metadata["learning_rate"]
+        if let rate, !(Double(rate).map { $0.isFinite && $0 >= 0 } ?? false) {
+            throw MismatchError(description: "the checkpoint's learning_rate is '\(rate.prefix(40))', not a learning rate")
+        }
         model.parameters.assign(weights)
         if let optimizer {
             for (s, slot) in optimizer.slots.enumerated() { slot.buffer.assign(slots[s]) }
             optimizer.restore(iterations: position.iterations)
+            if let rate = rate.flatMap(Double.init) { optimizer.setLearningRate(rate) }
         }
         return position
     }

@@ -6,6 +6,11 @@ import SeqTrainTraining
 /// Keeps `checkpoints/last.safetensors` after every epoch and `checkpoints/best.safetensors` after
 /// every epoch whose val_loss is the lowest so far. The last checkpoint carries the epoch's history
 /// row and every observer's state, so it alone is enough to resume.
+///
+/// When an observer put other weights back at the end of training (EarlyStopping's
+/// `restore_best_weights`), the last checkpoint is written once more with them: it then holds the
+/// model's final weights, as Keras's model after `fit`, with everything else (optimizer slots,
+/// epoch, state, history row) of the last epoch trained, and `weights_from_epoch` in its metadata.
 final class CheckpointWriter: EpochObserver {
     let run: RunFolder
     let configHash: String
@@ -14,6 +19,8 @@ final class CheckpointWriter: EpochObserver {
     /// The epoch with the lowest val_loss so far (0 before any), and that val_loss as history.csv has it.
     private(set) var bestEpoch = 0
     private(set) var bestValLoss = Float.infinity
+    /// The history row of the last epoch trained (the last checkpoint carries it).
+    private var lastHistoryRow: [String]?
 
     init(run: RunFolder, configHash: String, dataset: Dataset) {
         self.run = run
@@ -31,6 +38,7 @@ final class CheckpointWriter: EpochObserver {
             throw Checkpoint.MismatchError(description: "the checkpoint's best_epoch or best_val_loss is missing or malformed")
         }
         (bestEpoch, bestValLoss) = (epoch, loss)
+        lastHistoryRow = metadata["history_row"].map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
     }
 
     /// The best epoch and val_loss this writer would have tracked over `history` (0 and infinity
@@ -47,7 +55,7 @@ final class CheckpointWriter: EpochObserver {
     /// The checkpoint of the loop's current weights, optimizer and state, with a history row.
     func checkpoint(_ loop: TrainingLoop, historyRow: [String]?) -> Data {
         var file = Checkpoint.make(model: loop.trainer.model, optimizer: loop.trainer.optimizer, state: loop.checkpointMetadata(),
-                                   configHash: configHash)
+                                   copies: loop.checkpointParameters(), configHash: configHash)
         if let historyRow { file.metadata["history_row"] = historyRow.joined(separator: ",") }
         file.metadata.merge(dataMetadata) { _, new in new }
         return file.serialized()
@@ -59,7 +67,13 @@ final class CheckpointWriter: EpochObserver {
         let bytes = checkpoint(loop, historyRow: record.historyRow)
         try AtomicFile.write(bytes, to: run.checkpointPath("last"))
         if improved { try AtomicFile.write(bytes, to: run.checkpointPath("best")) }
+        lastHistoryRow = record.historyRow
         return .proceed
+    }
+
+    func trainingDidEnd(loop: TrainingLoop) throws {
+        guard loop.weightsRestoredFrom != nil else { return }
+        try AtomicFile.write(checkpoint(loop, historyRow: lastHistoryRow), to: run.checkpointPath("last"))
     }
 }
 

@@ -38,6 +38,9 @@ public struct RunSummary {
     public var threads = 1
     /// How the run ended (finished, stopped early).
     public var status: RunStatus?
+    /// The epoch whose weights the run ended with, when a callback restored them (EarlyStopping's
+    /// `restore_best_weights`); nil when they are the last epoch's.
+    public var finalWeightsFromEpoch: Int?
     /// For a CSV series: the rows and samples of each split and the standardisation (nil for generated data).
     public var csvData: JSONValue?
 
@@ -91,6 +94,7 @@ public struct RunSummary {
             ("status", status.map { .string($0.state.rawValue) } ?? .null),
             ("status_reason", status.map { .string($0.reason) } ?? .null),
             ("final", .object([("epoch", .int(epochs)), ("train", figures(finalTrain)), ("valid", figures(finalValid))])),
+        ] + (finalWeightsFromEpoch.map { [("final_weights_from_epoch", .int($0))] } ?? []) + [
             ("best", best.map { .object([("epoch", .int($0.epoch)), ("valid", figures($0.valid))]) } ?? .null),
             ("test", figures(test)),
             ("naive", .object([("valid", figures(naiveValid)), ("test", figures(naiveTest))])),

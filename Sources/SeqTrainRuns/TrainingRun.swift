@@ -73,13 +73,13 @@ public enum TrainingRun {
         let run = try RunFolder.create(runsDir: runsDir, name: experiment.name) { folder in
             try AtomicFile.write(configText, to: folder.configPath)
             try AtomicFile.write(history.csv, to: folder.historyPath)
-            let initial = TrainingSession(run: folder, experiment: experiment, configHash: configHash, trainer: trainer,
+            let initial = try TrainingSession(run: folder, experiment: experiment, configHash: configHash, trainer: trainer,
                                           console: console, history: history, timingRows: [], callbacks: callbacks)
             try AtomicFile.write(initial.checkpoint(historyRow: nil), to: folder.checkpointPath("last"))
             try folder.writeStatus(.running(epoch: 0))
         }
-        let session = TrainingSession(run: run, experiment: experiment, configHash: configHash, trainer: trainer, console: console,
-                                      history: history, timingRows: [], callbacks: callbacks)
+        let session = try TrainingSession(run: run, experiment: experiment, configHash: configHash, trainer: trainer, console: console,
+                                          history: history, timingRows: [], callbacks: callbacks)
         try session.runToCompletion(dataset: dataset, untilEpoch: untilEpoch)
         return run
     }
@@ -150,10 +150,10 @@ public enum TrainingRun {
         if history.rows.count > position.epoch { history.truncate(to: position.epoch) }
         if history.rows.count == position.epoch - 1, let row = last.metadata["history_row"] {
             let cells = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard cells.count == history.header.count, cells.first == "\(position.epoch)", cells.dropFirst().allSatisfy({ Float($0) != nil }) else {
+            guard let fitted = history.inLayout(cells, epoch: position.epoch) else {
                 throw Checkpoint.MismatchError(description: "\(run.checkpointPath("last")) carries a malformed history row")
             }
-            history.append(cells)
+            history.append(fitted)
         }
         guard history.rows.count == position.epoch else {
             throw RunStateError(description: "\(run.historyPath) has \(history.rows.count) epochs but the last checkpoint is at epoch \(position.epoch)")
@@ -167,9 +167,13 @@ public enum TrainingRun {
             let epoch = Int(line.prefix { $0 != "," }) ?? Int.max
             return epoch <= position.epoch
         }
-        let session = TrainingSession(run: run, experiment: experiment, configHash: opened.configHash, trainer: trainer, console: console,
-                                      epoch: position.epoch, history: history, timingRows: timing)
-        try session.loop.restoreObservers(from: last.metadata)
+        let session = try TrainingSession(run: run, experiment: experiment, configHash: opened.configHash, trainer: trainer, console: console,
+                                          epoch: position.epoch, history: history, timingRows: timing)
+        do {
+            try session.loop.restoreObservers(from: last.metadata) { try Checkpoint.copy($0, in: last, model: trainer.model) }
+        } catch let error as ObserverStateError {
+            throw Checkpoint.MismatchError(description: "\(run.checkpointPath("last")): \(error.description)")
+        }
         let bestEpoch = session.checkpoints.bestEpoch
         let best = CheckpointWriter.best(in: history)
         guard bestEpoch == best.epoch, session.checkpoints.bestValLoss == best.valLoss else {
@@ -196,6 +200,8 @@ public enum TrainingRun {
         if bestIsStale { try AtomicFile.write(last.serialized(), to: run.checkpointPath("best")) }
         if position.epoch >= experiment.train.epochs {
             console.write("\(run.path) has trained all \(experiment.train.epochs) epochs; writing its summary.\n")
+        } else if let reason = session.loop.stopReason {
+            console.write("\(run.path) was \(reason); writing its summary.\n")
         } else {
             console.write("Resuming \(run.path) at epoch \(position.epoch + 1)/\(experiment.train.epochs)\n")
         }
@@ -229,8 +235,8 @@ public enum TrainingRun {
         let scratch = NSTemporaryDirectory() + "seqtrain-verify-\(getpid())-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let copy = try RunFolder.create(runsDir: scratch, name: experiment.name)
-        let session = TrainingSession(run: copy, experiment: experiment, configHash: opened.configHash, trainer: trainer, console: .silent,
-                                      history: History(metrics: experiment.train.metrics), timingRows: [])
+        let session = try TrainingSession(run: copy, experiment: experiment, configHash: opened.configHash, trainer: trainer, console: .silent,
+                                          history: History(metrics: experiment.train.metrics), timingRows: [])
         _ = try session.loop.run(through: epochs) { false }
         var differences: [String] = []
         for (index, (mine, theirs)) in zip(session.history.history.rows, recorded.rows).enumerated() {

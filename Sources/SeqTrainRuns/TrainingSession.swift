@@ -15,7 +15,8 @@ import SeqTrainTraining
 /// TensorBoard event files (unless `train.tensorboard` is false; appended to, not replaced) and
 /// `timing.csv`, the others atomically. A crash at any instant therefore leaves a checkpoint that
 /// loads and a history at most one row shorter than it, which `resume` completes from the
-/// checkpoint; the event files at most one epoch behind the history, completed from it.
+/// checkpoint; the event files at most one epoch behind the history, completed from it. When
+/// training ends, the last checkpoint is rewritten if a callback restored other weights.
 final class TrainingSession {
     let run: RunFolder
     let experiment: Experiment
@@ -28,10 +29,10 @@ final class TrainingSession {
     let timing: TimingWriter
 
     /// A session continuing after `epoch` finished epochs, whose files hold `history` and `timingRows`.
-    /// `callbacks` see each epoch after the progress line and before the files are written, so that
-    /// their decisions and state reach the checkpoint.
+    /// The config's `train.callbacks`, then `callbacks`, see each epoch after the progress line and
+    /// before the files are written, so that their decisions and state reach the checkpoint.
     init(run: RunFolder, experiment: Experiment, configHash: String, trainer: Trainer, console: Console,
-         epoch: Int = 0, history: History, timingRows: [String], callbacks: [any EpochObserver] = []) {
+         epoch: Int = 0, history: History, timingRows: [String], callbacks: [any EpochObserver] = []) throws {
         self.run = run
         self.experiment = experiment
         self.configHash = configHash
@@ -42,12 +43,13 @@ final class TrainingSession {
         timing = TimingWriter(run: run, rows: timingRows)
         let progress = ProgressObserver(steps: trainer.stepsPerEpoch, metrics: experiment.train.metrics,
                                         interactive: console.interactive, output: console.write)
+        let configured = try callbackObservers(experiment.train, output: console.write)
         var writers: [any EpochObserver] = [checkpoints, self.history]
         if experiment.train.tensorboard {
             writers.append(TensorBoardWriter(folder: run.path + "/tensorboard", history: self.history,
                                              learningRate: trainer.optimizer.config.rule.learningRate, stepsPerEpoch: trainer.stepsPerEpoch))
         }
-        loop = TrainingLoop(trainer: trainer, observers: [progress] + callbacks + writers + [timing], epoch: epoch)
+        loop = TrainingLoop(trainer: trainer, observers: [progress] + configured + callbacks + writers + [timing], epoch: epoch)
     }
 
     /// The checkpoint of the current weights, optimizer and state, with the epoch's history row.
@@ -63,6 +65,7 @@ final class TrainingSession {
         let rows = history.history.rows
         summary.epochs = rows.count
         summary.status = status
+        summary.finalWeightsFromEpoch = loop.weightsRestoredFrom
         if let last = rows.last {
             summary.finalTrain = history.history.trainFigures(last)
             summary.finalValid = history.history.validFigures(last)
@@ -133,6 +136,7 @@ final class TrainingSession {
             throw error
         }
         if case .stoppedEarly(_, let reason) = outcome { console.write("Stopped early: \(reason)\n") }
+        if let epoch = loop.weightsRestoredFrom { console.write("Restored the weights of epoch \(epoch) (EarlyStopping's restore_best_weights)\n") }
         console.write("Run saved to \(run.path)\n")
     }
 }

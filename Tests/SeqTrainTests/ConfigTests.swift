@@ -2,7 +2,7 @@ import SeqTrain
 import XCTest
 
 final class ConfigTests: XCTestCase {
-    let chapterConfigs = ["naive", "linear", "simple_rnn", "deep_rnn", "deep_rnn_dense", "seq2vec", "seq2seq"]
+    let chapterConfigs = ["naive", "linear", "simple_rnn", "deep_rnn", "deep_rnn_dense", "seq2vec", "seq2seq", "seq2seq_control"]
     /// Configs training on the CSV series shipped under data/.
     let dataConfigs = ["nino12", "us_unemployment"]
 
@@ -96,7 +96,7 @@ final class ConfigTests: XCTestCase {
             ("data: {target: next, horizon: 5}\nmodel: naive\n", 1, 31, ["horizon must be 1"]),
             ("name: ../../x\nmodel: naive\n", 1, 7, ["name must be a folder name"]),
             ("model: naiv\n", 1, 8, ["model must be a list of layers or 'naive'", "did you mean 'naive'?"]),
-            ("model: naive\ntrain: {optimizer: {name: adamw}}\n", 2, 27, ["unknown optimizer 'adamw'", "did you mean 'adam'?"]),
+            ("model: naive\ntrain: {optimizer: {name: adan}}\n", 2, 27, ["unknown optimizer 'adan'", "did you mean 'adam'?"]),
             ("model: naive\ntrain: {loss: mes}\n", 2, 15, ["train.loss cannot be 'mes'", "did you mean 'mse'?"]),
             ("model: naive\ntrain: {epochs: ten}\n", 2, 17, ["train.epochs must be an integer, found 'ten'"]),
             ("model: naive\ntrian: {epochs: 1}\n", 2, 1, ["unknown key 'trian'", "did you mean 'train'?"]),

@@ -3,9 +3,10 @@ import SeqTrain
 import XCTest
 
 /// Signals and kills against the real executable: the run folder stays consistent at any instant,
-/// and resuming ends byte-identical to a run that was never interrupted.
+/// and resuming ends byte-identical to a run that was never interrupted; so does `verify`. Each test
+/// runs on a plain config and on one using every training-control feature.
 final class InterruptionTests: XCTestCase {
-    let config = """
+    static let plain = """
         name: killme
         seed: 11
         data: {source: {generator: sine, series: 8000}, window: 50, split: {train: 7000, valid: 500, test: 500}}
@@ -15,6 +16,29 @@ final class InterruptionTests: XCTestCase {
           - Dense: {units: 1}
         train: {epochs: 16, optimizer: {name: adam, learning_rate: 0.003}}
         """
+    /// AdamW's weight decay, ReduceLROnPlateau firing at epochs 3, 5 and 7, EarlyStopping stopping
+    /// after epoch 8 and restoring epoch 6's weights (not the lowest val_loss, epoch 7's: its
+    /// min_delta), all in the checkpoints.
+    static let control = plain.replacingOccurrences(of: "train: {epochs: 16, optimizer: {name: adam, learning_rate: 0.003}}", with: """
+        train:
+          epochs: 16
+          optimizer: {name: adamw, learning_rate: 0.003, weight_decay: 0.01}
+          callbacks:
+            - EarlyStopping: {patience: 2, min_delta: 0.0001, restore_best_weights: true}
+            - ReduceLROnPlateau: {factor: 0.5, patience: 1, min_delta: 0.0001}
+        """)
+    /// A schedule and weight decay on SGD, EarlyStopping with a baseline.
+    static let scheduled = plain.replacingOccurrences(of: "train: {epochs: 16, optimizer: {name: adam, learning_rate: 0.003}}", with: """
+        train:
+          epochs: 12
+          optimizer:
+            name: sgd
+            momentum: 0.9
+            weight_decay: 0.001
+            learning_rate: {schedule: cosine_decay, initial_learning_rate: 0.001, decay_steps: 1500, warmup_target: 0.01, warmup_steps: 300}
+          callbacks: [{EarlyStopping: {patience: 1, baseline: 0.01, start_from_epoch: 2}}]
+        """)
+    var config = plain
     let compared = ["history.csv", "checkpoints/last.safetensors", "checkpoints/best.safetensors"]
 
     /// A folder with the config and the run of it that was never interrupted.
@@ -42,6 +66,28 @@ final class InterruptionTests: XCTestCase {
     }
 
     func testKillNineAtRandomInstantsThenResumeGivesTheSameBytes() throws {
+        try killNineAtRandomInstantsThenResume()
+    }
+
+    func testKillNineWithEveryTrainingControlFeature() throws {
+        config = Self.control
+        let run = try killNineAtRandomInstantsThenResume()
+        let opened = try OpenedRun.open(run)
+        XCTAssertEqual(opened.status, RunStatus(.stoppedEarly, reason: "stopped early at epoch 8 (best epoch 6, patience 2)", epoch: 8))
+        XCTAssertEqual(try opened.historyColumn("lr"), [0.003, 0.003, 0.003, 0.0015, 0.0015, 0.00075, 0.00075, 0.000375])
+        XCTAssertEqual(try opened.checkpoint("last").metadata["weights_from_epoch"], "6")
+        XCTAssertEqual(try opened.checkpoint("best").metadata["epoch"], "7")
+    }
+
+    func testKillNineWithAScheduleAndWeightDecay() throws {
+        config = Self.scheduled
+        try killNineAtRandomInstantsThenResume()
+    }
+
+    /// Kills runs of `config` at random instants, resuming in between, until one finishes; its files
+    /// must be those of the uninterrupted run, and `verify` must agree. Returns the run folder.
+    @discardableResult
+    func killNineAtRandomInstantsThenResume() throws -> String {
         let (folder, reference) = try prepare()
         var random = SplitMixRandom(seed: 2024, purpose: "kill-instants")
         var kills = 0, finished = false
@@ -49,6 +95,12 @@ final class InterruptionTests: XCTestCase {
             let existing = runFolders(folder)
             let arguments = existing.isEmpty ? ["killme.yaml", "--threads", "2"] : ["resume", existing[0], "--threads", "2"]
             let process = try startSeqtrain(arguments, in: folder, log: "round\(round)")
+            if existing.isEmpty && round >= 5 {
+                // Kills before the folder appears have been tried; on a slow (debug, loaded) machine
+                // the start may take longer than any instant below, so let the folder appear first.
+                let deadline = Date().addingTimeInterval(30)
+                while runFolders(folder).isEmpty && process.isRunning && Date() < deadline { usleep(5_000) }
+            }
             usleep(UInt32(30_000 + random.nextInt(below: 220_000)))
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
@@ -81,9 +133,22 @@ final class InterruptionTests: XCTestCase {
         // Across the files of every process that trained it, TensorBoard sees each epoch once.
         try assertEventFilesMatchHistory(run, learningRate: 0.003)
         print("kill -9 test: \(try FileManager.default.contentsOfDirectory(atPath: run + "/tensorboard/train").count) event files in train/")
+        let verify = try runSeqtrain(["verify", run], in: folder)
+        XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
+        XCTAssertTrue(verify.stdout.contains("checkpoints/last.safetensors, checkpoints/best.safetensors match bit for bit"), verify.stdout)
+        return run
     }
 
     func testInterruptSaysHowToResumeAndResumeFinishesTheSameRun() throws {
+        try interruptThenResume()
+    }
+
+    func testInterruptAndResumeWithEveryTrainingControlFeature() throws {
+        config = Self.control
+        try interruptThenResume()
+    }
+
+    func interruptThenResume() throws {
         let (folder, reference) = try prepare()
         let process = try startSeqtrain(["killme.yaml", "--threads", "1"], in: folder, log: "sigint")
         // Wait for the first finished epoch, then interrupt.

@@ -102,7 +102,7 @@ final class ReviewFindingsTests: XCTestCase {
         try tamper(run, "last", ["history_row": try OpenedRun.open(run.path).history().rows[2].joined(separator: ",")])
         // A lower val_loss written into the history moves its best epoch away from the checkpoint's.
         var lines = try String(contentsOfFile: run.historyPath, encoding: .utf8).split(separator: "\n").map(String.init)
-        lines[1] = "1,0.5,0.0001"
+        lines[1] = "1,0.5,0.0001," + (lines[1].split(separator: ",").last ?? "")  // epoch, loss, val_loss, lr
         try (lines.joined(separator: "\n") + "\n").write(toFile: run.historyPath, atomically: true, encoding: .utf8)
         assertResumeRefuses(run, saying: "has its lowest val_loss at epoch 1")
     }

@@ -30,7 +30,7 @@ final class RobustnessTests: XCTestCase {
         let last = try run.loadCheckpoint("last")
         XCTAssertEqual(last.metadata["epoch"], "0", "the initial weights stay the last good checkpoint")
         XCTAssertTrue(last.tensors.values.allSatisfy { $0.values.allSatisfy(\.isFinite) })
-        XCTAssertEqual(try String(contentsOfFile: run.historyPath, encoding: .utf8), "epoch,loss,val_loss\n")
+        XCTAssertEqual(try String(contentsOfFile: run.historyPath, encoding: .utf8), "epoch,loss,val_loss,lr\n")
     }
 
     func testClipping() throws {

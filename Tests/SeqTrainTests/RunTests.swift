@@ -58,8 +58,9 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(try ExperimentParser.load(path: run.configPath), experiment)
         // history.csv: header and one row per epoch, float32 shortest form.
         let history = try String(contentsOfFile: run.historyPath, encoding: .utf8).split(separator: "\n").map(String.init)
-        XCTAssertEqual(history[0], "epoch,loss,last_time_step_mse,val_loss,val_last_time_step_mse")
+        XCTAssertEqual(history[0], "epoch,loss,last_time_step_mse,val_loss,val_last_time_step_mse,lr")
         XCTAssertEqual(history.count, 5)
+        XCTAssertTrue(history.dropFirst().allSatisfy { $0.hasSuffix(",0.01") }, "lr: the constant rate at the end of each epoch")
         let rows = history.dropFirst().map { $0.split(separator: ",").map { Float($0)! } }
         XCTAssertEqual(rows.map { Int($0[0]) }, [1, 2, 3, 4])
         XCTAssertLessThan(rows.last![1], rows.first![1], "training lowers the loss")
@@ -127,7 +128,7 @@ final class RunTests: XCTestCase {
         XCTAssertTrue(output.contains("val_loss: 0.0202"), output)
         let summary = try String(contentsOfFile: run.summaryPath, encoding: .utf8)
         XCTAssertTrue(summary.contains("\"loss\": 0.020211367"), summary)
-        XCTAssertEqual(try String(contentsOfFile: run.historyPath, encoding: .utf8), "epoch,loss,val_loss\n")
+        XCTAssertEqual(try String(contentsOfFile: run.historyPath, encoding: .utf8), "epoch,loss,val_loss,lr\n")
         XCTAssertEqual(try TrainingRun.evaluate(run: run.path, split: .valid, checkpoint: "best").1.loss, 0.020211366079705268, accuracy: 1e-15)
     }
 

@@ -14,9 +14,10 @@ public enum RunPlots {
         return high / low > 10
     }
 
-    /// `curves.svg`: the loss and every metric per epoch, training solid and validation dashed.
+    /// `curves.svg`: the loss and every metric per epoch, training solid and validation dashed (the
+    /// learning rate, another scale, is left to `seqtrain plot --metric lr`).
     public static func curves(_ history: History, title: String, logScale: Bool? = nil) -> String {
-        let names = history.header.dropFirst().filter { !$0.hasPrefix("val_") }
+        let names = history.header.dropFirst().filter { !$0.hasPrefix("val_") && $0 != "lr" }
         var series: [LineChart.Series] = []
         for (color, name) in names.enumerated() {
             for (column, dashed) in [(name, false), ("val_" + name, true)] {

@@ -59,11 +59,16 @@ final class TensorBoardWriter: EpochObserver {
                 func scalar(_ tag: String, _ value: Float) {
                     events.append(TensorBoardEvent(wallTime: now, step: Int64(epoch), what: .summary([SummaryValue(tag: tag, kind: .scalar(value))])))
                 }
-                // The history's columns: epoch, loss, <metrics>, val_loss, val_<metrics> (every cell a float).
-                for (name, cell) in zip(header.dropFirst(), row.dropFirst()) where name.hasPrefix("val_") == (subfolder == "validation") {
+                // The history's columns: epoch, loss, <metrics>, val_loss, val_<metrics>, lr (every cell a float).
+                for (name, cell) in zip(header.dropFirst(), row.dropFirst()) where name != "lr" && name.hasPrefix("val_") == (subfolder == "validation") {
                     scalar("epoch_" + (subfolder == "validation" ? String(name.dropFirst(4)) : name), Float(cell) ?? .nan)
                 }
-                if subfolder == "train" { scalar("epoch_learning_rate", Float(learningRate.value(atStep: epoch * stepsPerEpoch))) }
+                if subfolder == "train" {
+                    // The rate the history records (a plateau callback may have changed it); runs made
+                    // before the lr column: the schedule's rate at the end of the epoch.
+                    let recorded = header.firstIndex(of: "lr").flatMap { Float(row[$0]) }
+                    scalar("epoch_learning_rate", recorded ?? Float(learningRate.value(atStep: epoch * stepsPerEpoch)))
+                }
             }
             try file(subfolder, now: now).append(events)
             written[subfolder] = last
