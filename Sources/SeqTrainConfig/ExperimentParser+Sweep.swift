@@ -182,8 +182,10 @@ extension ExperimentParser {
         let logarithmic = name == "log_uniform"
         guard let low = reader.double(bounds[0], "\(what) low", requirement: logarithmic ? "greater than 0" : "", { !logarithmic || $0 > 0 }),
               let high = reader.double(bounds[1], "\(what) high", requirement: logarithmic ? "greater than 0" : "", { !logarithmic || $0 > 0 }) else { return nil }
-        guard low <= high else {
-            reader.error(bounds[0], "\(what) needs low <= high, found [\(YAMLText.number(low)), \(YAMLText.number(high))]")
+        // A width past the largest double would draw inf and NaN.
+        guard low <= high, (high - low).isFinite else {
+            reader.error(bounds[0], "\(what) needs low <= high" + (low <= high ? " less than 1.8e308 apart" : "")
+                + ", found [\(YAMLText.number(low)), \(YAMLText.number(high))]")
             return nil
         }
         return logarithmic ? .logUniform(low, high) : .uniform(low, high)

@@ -124,13 +124,16 @@ public enum SweepDistribution: Equatable, Sendable, CustomStringConvertible {
     public static let names = ["uniform", "log_uniform", "int_uniform", "int_log_uniform"]
 
     /// One draw, as YAML text; real numbers keep 4 significant digits (readable folder names, and
-    /// finer steps than a sweep can tell apart).
+    /// finer steps than a sweep can tell apart) unless that would take them out of [low, high].
     public func draw(_ random: inout SplitMixRandom) -> String {
-        func rounded(_ x: Double) -> String { YAMLText.number(Double(String(format: "%.4g", x)) ?? x) }
+        func rounded(_ x: Double, _ low: Double, _ high: Double) -> String {
+            let short = Double(String(format: "%.4g", x)) ?? x
+            return YAMLText.number(short >= low && short <= high ? short : min(high, max(low, x)))
+        }
         switch self {
         case .choice(let values): return values[random.nextInt(below: values.count)]
-        case .uniform(let low, let high): return rounded(low + (high - low) * random.nextDouble())
-        case .logUniform(let low, let high): return rounded(exp(log(low) + (log(high) - log(low)) * random.nextDouble()))
+        case .uniform(let low, let high): return rounded(low + (high - low) * random.nextDouble(), low, high)
+        case .logUniform(let low, let high): return rounded(exp(log(low) + (log(high) - log(low)) * random.nextDouble()), low, high)
         case .intUniform(let low, let high): return "\(low + random.nextInt(below: high - low + 1))"
         case .intLogUniform(let low, let high):
             let value = exp(log(Double(low)) + (log(Double(high) + 1) - log(Double(low))) * random.nextDouble())

@@ -58,6 +58,7 @@ struct Sweep: ParsableCommand {
         if backend == .local && (detach || dryRun || !slurmArguments.isEmpty) {
             throw ValidationError("--detach, --dry-run and --slurm-arg apply to --backend slurm")
         }
+        if let problem = slurmArguments.lazy.compactMap(SlurmExecutor.problem(withArgument:)).first { throw ValidationError(problem) }
         guard !time.isEmpty, time.allSatisfy({ $0.isNumber || $0 == ":" || $0 == "-" }) else {
             throw ValidationError("--time must be a Slurm time such as 30:00, 2:00:00 or 1-00:00:00, not '\(time)'")
         }

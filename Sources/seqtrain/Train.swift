@@ -47,6 +47,8 @@ struct Check: ParsableCommand {
             print("\(config): ok")
             print(dataset.summary)
             if let spec = try ExperimentParser.sweepSpec(path: config) {
+                // Every point parsed and checked, as `seqtrain sweep` does before it runs anything.
+                _ = try SweepPlan.make(configFile: config, gridArguments: [], baseOverrides: try overrides.parsed(), runsDir: "runs")
                 print(Self.describe(spec, epochs: experiment.train.epochs, config: config))
             }
             switch experiment.model {

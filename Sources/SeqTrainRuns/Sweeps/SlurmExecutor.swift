@@ -65,6 +65,29 @@ public struct SlurmExecutor: SweepExecutor {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The sbatch options the batch script sets itself, and what to use instead: given again, a later
+    /// `#SBATCH` line wins, and an array renamed or moved is one the sweep can no longer follow.
+    static let ownedOptions = [("--array", "--parallel sets the array"), ("--job-name", "the sweep finds its array by its name"),
+                               ("--output", "the tasks' output goes to the sweep's slurm/ folder"), ("--chdir", "points run from the sweep's folder"),
+                               ("--cpus-per-task", "use --cpus-per-task"), ("--time", "use --time"), ("--wrap", "the batch script is the job"),
+                               ("--parsable", "it is given to sbatch already")]
+    /// Their one-letter forms.
+    static let ownedShortOptions = ["-a": "--array", "-J": "--job-name", "-o": "--output", "-D": "--chdir", "-c": "--cpus-per-task", "-t": "--time"]
+
+    /// Why `argument` cannot be an `#SBATCH` line of the array (nil when it can): it must be one option,
+    /// `--name=value` without spaces or line breaks (a line break would end the directives and run the
+    /// rest as a command), and not one the script sets. sbatch takes any unambiguous prefix of a long
+    /// option, so a prefix of an owned one is refused too.
+    public static func problem(withArgument argument: String) -> String? {
+        guard argument.hasPrefix("-"), !argument.contains(where: { $0.isWhitespace || $0.isNewline }) else {
+            return "--slurm-arg must be one sbatch option written without spaces, such as --slurm-arg=--partition=gpu, not "
+                + JSONValue.quote(argument)
+        }
+        let name = argument.hasPrefix("--") ? String(argument.prefix { $0 != "=" }) : ownedShortOptions[String(argument.prefix(2))] ?? ""
+        guard name.count > 2, let owned = ownedOptions.first(where: { $0.0.hasPrefix(name) }) else { return nil }
+        return "--slurm-arg \(argument) would change \(owned.0), which the sweep's batch script sets itself (\(owned.1))"
+    }
+
     /// `0-3,7,9-10`: the indices as Slurm's array ranges.
     public static func arraySpec(_ indices: [Int]) -> String {
         var parts: [String] = []

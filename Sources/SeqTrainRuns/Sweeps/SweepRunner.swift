@@ -45,8 +45,12 @@ public struct SweepRunner {
     public func rungs() throws -> [Rung] {
         let first = Rung(epochs: plan.budgets[0], points: Array(plan.points.indices))
         guard plan.halving != nil, let data = FileManager.default.contents(atPath: rungsPath) else { return [first] }
+        // Each rung trains to its budget, and its points are some of the rung before's, each once, in order.
         guard let rungs = try? JSONDecoder().decode([Rung].self, from: data), rungs.first == first,
-              rungs.allSatisfy({ $0.points.allSatisfy(plan.points.indices.contains) }) else {
+              rungs.count <= plan.budgets.count, zip(rungs, plan.budgets).allSatisfy({ $0.epochs == $1 }),
+              zip(rungs, rungs.dropFirst()).allSatisfy({ earlier, later in
+                  !later.points.isEmpty && later.points == Array(Set(later.points)).sorted() && Set(later.points).isSubset(of: earlier.points)
+              }) else {
             throw RunReadError(path: rungsPath, problem: "not the rungs of this sweep's plan; move it away to start the halving again")
         }
         return rungs
@@ -85,6 +89,15 @@ public struct SweepRunner {
                 guard try executor.run(plan, points: pending, untilEpoch: budget, progress: progress) else { return .detached }
             }
             guard let halving = plan.halving, index + 1 < plan.budgets.count else { break }
+            // A point that neither failed nor reached the rung's epochs (a cancelled task, a killed child, a
+            // run another process still trains) is owed its place in the ranking: deciding the next rung
+            // without it would be for good, so the rung stays open and the same command finishes it.
+            let unreached = rung.points.filter { plan.failedRun($0) == nil && !plan.hasReached($0, epochs: rung.epochs) }
+            guard unreached.isEmpty else {
+                console.write("\(unreached.count) point\(unreached.count == 1 ? "" : "s") did not reach epoch \(rung.epochs): rung \(index + 1) "
+                    + "is not ranked until \(unreached.count == 1 ? "it does" : "they do") (run the same command again)\n")
+                break
+            }
             // The best 1/eta by the metric over the rung's epochs go on; failed and unfinished points do not.
             let ranked = rung.points.filter { plan.hasReached($0, epochs: rung.epochs) }
                 .compactMap { point in plan.metric(point, halving.metric, upTo: rung.epochs).map { (point, $0) } }
