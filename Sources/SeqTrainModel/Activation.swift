@@ -34,6 +34,17 @@ public enum Activation: String, CaseIterable, Equatable, Sendable {
         }
     }
 
+    /// The derivative at one point, written in terms of the activation's output `y` there.
+    @inline(__always)
+    public func derivative(output y: Float) -> Float {
+        switch self {
+        case .linear: return 1
+        case .tanh: return 1 - y * y
+        case .relu: return y > 0 ? 1 : 0
+        case .sigmoid: return y * (1 - y)
+        }
+    }
+
     /// Applies the activation to an array (for tests and tools; layers use the pointer form).
     public func applyForTesting(_ values: inout [Float]) {
         values.withUnsafeMutableBufferPointer { apply($0.baseAddress!, count: $0.count) }

@@ -1,0 +1,149 @@
+import SeqTrainCore
+
+/// `LSTM`: Keras's long short-term memory layer. Gates in Keras's order i, f, c, o:
+/// `i = σ(z_i)`, `f = σ(z_f)`, `c̃ = act(z_c)`, `o = σ(z_o)` with `z = x_t · kernel + h_{t-1} · recurrent_kernel + bias`,
+/// then `c_t = f ⊙ c_{t-1} + i ⊙ c̃` and `h_t = o ⊙ act(c_t)`; h and c start at zero. σ is `recurrent_activation`.
+public struct LSTMConfig: LayerConfig {
+    /// Size of the state (h and c).
+    public var units: Int
+    /// Output every step `[N, T, units]` rather than the last `[N, units]`.
+    public var returnSequences: Bool
+    /// Applied to the candidate and to the cell state on output; tanh by default.
+    public var activation: Activation
+    /// Applied to the input, forget and output gates; sigmoid by default.
+    public var recurrentActivation: Activation
+    /// Whether the layer has a bias.
+    public var useBias: Bool
+    /// Start the forget gate's bias at 1 (the others at 0).
+    public var unitForgetBias: Bool
+
+    /// Creates the options; defaults are Keras's.
+    public init(units: Int, returnSequences: Bool = false, activation: Activation = .tanh,
+                recurrentActivation: Activation = .sigmoid, useBias: Bool = true, unitForgetBias: Bool = true) {
+        self.units = units
+        self.returnSequences = returnSequences
+        self.activation = activation
+        self.recurrentActivation = recurrentActivation
+        self.useBias = useBias
+        self.unitForgetBias = unitForgetBias
+    }
+
+    public static let typeName = "LSTM"
+    public static let instanceName = "lstm"
+    public static let optionKeys: [String]? = ["units", "return_sequences", "activation", "recurrent_activation", "use_bias",
+                                               "unit_forget_bias"]
+
+    public static func parse(_ options: inout LayerOptions) -> LSTMConfig? {
+        guard let units = options.int("units", in: 1...4096, example: "20"),
+              let returnSequences = options.bool("return_sequences", default: false),
+              let activation = options.choice("activation", default: Activation.tanh),
+              let recurrentActivation = options.choice("recurrent_activation", default: Activation.sigmoid),
+              let useBias = options.bool("use_bias", default: true),
+              let unitForgetBias = options.bool("unit_forget_bias", default: true) else { return nil }
+        return LSTMConfig(units: units, returnSequences: returnSequences, activation: activation,
+                          recurrentActivation: recurrentActivation, useBias: useBias, unitForgetBias: unitForgetBias)
+    }
+
+    public var options: [(key: String, value: String)] {
+        [("units", "\(units)"), ("return_sequences", "\(returnSequences)"), ("activation", activation.rawValue),
+         ("recurrent_activation", recurrentActivation.rawValue), ("use_bias", "\(useBias)"), ("unit_forget_bias", "\(unitForgetBias)")]
+    }
+
+    public func outputShape(for input: TensorShape, previous: String) throws -> TensorShape {
+        try recurrentOutputShape(Self.typeName, units: units, returnSequences: returnSequences, input: input, previous: previous)
+    }
+
+    public func makeLayer(inputShape: TensorShape, name: String, maxBatch: Int) -> any Layer {
+        RecurrentLayer(cell: LSTMCell(self), typeName: Self.typeName, returnSequences: returnSequences,
+                       inputShape: inputShape, name: name, maxBatch: maxBatch)
+    }
+
+    public func withUnits(_ units: Int) -> (any LayerConfig)? {
+        var copy = self
+        copy.units = units
+        return copy
+    }
+}
+
+/// LSTM's step. Dims: B batch, U units, G = 4U. The cell keeps every step's cell state and its
+/// activation for back-propagation, and carries dL/dc from step to step.
+public final class LSTMCell: RecurrentCell {
+    let config: LSTMConfig
+    public var units: Int { config.units }
+    public var gateWidth: Int { 4 * config.units }
+    public var biasShape: [Int]? { config.useBias ? [4 * config.units] : nil }
+    public let separateRecurrentGradient = false
+    public let hasDirectStatePath = false
+    private var steps = 0
+    /// c_t of every step `[T][B][U]`, and act(c_t).
+    private var cellStates = FloatBuffer(count: 0), cellOutputs = FloatBuffer(count: 0)
+    /// dL/dc_t carried back through f ⊙ c_{t-1} `[B][U]`.
+    private var dc = FloatBuffer(count: 0)
+
+    /// The cell of an LSTM with these options.
+    public init(_ config: LSTMConfig) { self.config = config }
+
+    public func allocate(steps: Int, maxBatch: Int) {
+        self.steps = steps
+        cellStates = FloatBuffer(count: steps * maxBatch * units)
+        cellOutputs = FloatBuffer(count: steps * maxBatch * units)
+        dc = FloatBuffer(count: maxBatch * units)
+    }
+
+    /// Zeros, with ones for the forget gate when `unit_forget_bias`.
+    public func initializeBias(_ bias: UnsafeMutablePointer<Float>) {
+        let U = units
+        Initializers.zeros(bias, count: 4 * U)
+        if config.unitForgetBias { (bias + U).update(repeating: 1, count: U) }
+    }
+
+    public func forward(step t: Int, z: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>?, h: UnsafeMutablePointer<Float>,
+                        recurrentKernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, batch B: Int) {
+        let U = units, G = 4 * U
+        if let hPrev { Gemm.nn(B, G, U, hPrev, recurrentKernel, z, accumulate: true) }
+        // z becomes the gates i, f, c̃, o (kept there for backward).
+        for b in 0..<B {
+            let row = z + b * G
+            config.recurrentActivation.apply(row, count: 2 * U)
+            config.activation.apply(row + 2 * U, count: U)
+            config.recurrentActivation.apply(row + 3 * U, count: U)
+        }
+        let c = cellStates.pointer + t * B * U, a = cellOutputs.pointer + t * B * U
+        let cPrev: UnsafePointer<Float>? = t == 0 ? nil : UnsafePointer(cellStates.pointer + (t - 1) * B * U)
+        for b in 0..<B {
+            let row = z + b * G
+            if let cPrev {
+                for u in 0..<U { c[b * U + u] = row[U + u] * cPrev[b * U + u] + row[u] * row[2 * U + u] }  // f ⊙ c_{t-1} + i ⊙ c̃
+            } else {
+                for u in 0..<U { c[b * U + u] = row[u] * row[2 * U + u] }
+            }
+        }
+        a.update(from: c, count: B * U)
+        config.activation.apply(a, count: B * U)
+        for b in 0..<B {
+            for u in 0..<U { h[b * U + u] = z[b * G + 3 * U + u] * a[b * U + u] }
+        }
+    }
+
+    public func backward(step t: Int, dh: UnsafeMutablePointer<Float>, dz: UnsafeMutablePointer<Float>, dq: UnsafeMutablePointer<Float>,
+                         z: UnsafePointer<Float>, h: UnsafePointer<Float>, hPrev: UnsafePointer<Float>?, batch B: Int) {
+        let U = units, G = 4 * U
+        let dc = dc.pointer, a = cellOutputs.pointer + t * B * U
+        let cPrev: UnsafePointer<Float>? = t == 0 ? nil : UnsafePointer(cellStates.pointer + (t - 1) * B * U)
+        if t == steps - 1 { dc.update(repeating: 0, count: B * U) }
+        let activation = config.activation, gate = config.recurrentActivation
+        for b in 0..<B {
+            let gates = z + b * G, dgates = dz + b * G
+            for u in 0..<U {
+                let k = b * U + u
+                let i = gates[u], f = gates[U + u], candidate = gates[2 * U + u], o = gates[3 * U + u]
+                let dC = dc[k] + dh[k] * o * activation.derivative(output: a[k])  // dL/dc_t, both paths
+                dgates[u] = dC * candidate * gate.derivative(output: i)
+                dgates[U + u] = dC * (cPrev?[k] ?? 0) * gate.derivative(output: f)  // c_{-1} = 0
+                dgates[2 * U + u] = dC * i * activation.derivative(output: candidate)
+                dgates[3 * U + u] = dh[k] * a[k] * gate.derivative(output: o)
+                dc[k] = dC * f  // dL/dc_{t-1} through c_t = f ⊙ c_{t-1} + …
+            }
+        }
+    }
+}
