@@ -27,6 +27,17 @@ public enum StepAlignment {
         steps.count == count && steps.enumerated().allSatisfy { $0.offset == $0.element }
     }
 
+    /// One line for `seqtrain check` and training: which targets the output steps are trained on.
+    public static func summary(_ steps: [Int], inputSteps: Int) -> String {
+        var rule = ""
+        if steps.count > 1, let first = steps.first, steps.enumerated().allSatisfy({ $0.element == first + $0.offset * (steps[1] - first) }) {
+            let stride = steps[1] - first
+            rule = "input step " + (first == 0 ? "" : "\(first) + ") + (stride == 1 ? "j" : "\(stride)j") + ", "
+        }
+        return "targets: the model outputs \(steps.count) of the \(inputSteps) steps; output step j is trained on the targets of "
+            + rule + "the last it sees: \(describe(steps, inputSteps: inputSteps))"
+    }
+
     /// The alignment in numpy's notation when it is a slice (`Y[:, 3::2]`), else the list of steps.
     public static func describe(_ steps: [Int], inputSteps: Int) -> String {
         guard let first = steps.first else { return "no step" }

@@ -116,11 +116,12 @@ public struct Conv1DConfig: LayerConfig {
     }
 }
 
-/// The Conv1D layer as one matrix product: every output step's window of every sample is copied into a
-/// row of `windows` (im2col, zeros where the padding is), so `out [T'·B, C] = windows [T'·B, K·F] ·
-/// kernel [K·F, C]`; backward, the kernel's gradient is `windowsᵀ · dout` and the input's gradient is
-/// `dout · kernelᵀ` added back to the steps each window read. Dims: T, T' input and output steps,
-/// B batch, F input features, K kernel size, C filters.
+/// The Conv1D layer on time-major batches, every product a matrix product. With stride 1, tap m of
+/// the kernel reads the input shifted by `m·d − pad` steps, and a run of consecutive steps is one
+/// contiguous block of rows, so the output is a sum of K products `x_shifted [·, F] · kernel_m [F, C]`
+/// (and backward the same per tap). With a larger stride each output step's windows are first copied
+/// into the rows of `windows` (im2col, zeros in the padding), making one product `[T'·B, K·F] · [K·F, C]`.
+/// Dims: T, T' input and output steps, B batch, F input features, K kernel size, C filters.
 public final class Conv1D: Layer {
     public let name: String
     public let typeName = Conv1DConfig.typeName
@@ -129,11 +130,11 @@ public final class Conv1D: Layer {
     public let parameters: [ParameterSpec]
     let config: Conv1DConfig
     let T: Int, outSteps: Int, F: Int, K: Int, C: Int, padLeft: Int
-    /// With a kernel of 1 and stride 1 each window is one input step: the input is the window matrix.
-    let windowsAreInput: Bool
-    /// Each output step's windows `[T'][B][K·F]`, and their gradients.
+    /// Stride 1: one product per tap on shifted rows, no window copies.
+    let byTap: Bool
+    /// Strided: each output step's windows `[T'][B][K·F]`, and their gradients.
     private let windows: FloatBuffer, dWindows: FloatBuffer
-    /// The kernel transposed `[C, K·F]`, made once per backward pass.
+    /// The kernel transposed per tap `[K][C, F]` (by tap), or whole `[C, K·F]` (strided), made once per backward pass.
     private let kernelT: FloatBuffer
 
     /// A Conv1D layer on a sequence input, for batches of up to `maxBatch`.
@@ -148,9 +149,9 @@ public final class Conv1D: Layer {
         (outSteps, padLeft) = config.geometry(steps: steps)
         outputShape = .sequence(steps: outSteps, features: C)
         parameters = [ParameterSpec(name: "kernel", shape: [K, F, C])] + (config.useBias ? [ParameterSpec(name: "bias", shape: [C])] : [])
-        windowsAreInput = K == 1 && config.strides == 1
-        windows = FloatBuffer(count: windowsAreInput ? 0 : outSteps * maxBatch * K * F)
-        dWindows = FloatBuffer(count: windowsAreInput ? 0 : outSteps * maxBatch * K * F)
+        byTap = config.strides == 1
+        windows = FloatBuffer(count: byTap ? 0 : outSteps * maxBatch * K * F)
+        dWindows = FloatBuffer(count: byTap ? 0 : outSteps * maxBatch * K * F)
         kernelT = FloatBuffer(count: C * K * F)
     }
 
@@ -175,10 +176,24 @@ public final class Conv1D: Layer {
         return step >= 0 && step < T ? step : nil
     }
 
+    /// Stride 1: tap m shifts the input by `shift` steps; output steps `steps` have their input inside the sequence.
+    @inline(__always)
+    private func tap(_ m: Int) -> (shift: Int, steps: Range<Int>) {
+        let shift = m * config.dilationRate - padLeft
+        return (shift, max(0, -shift)..<max(max(0, -shift), min(outSteps, T - shift)))
+    }
+
     public func forward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ params: UnsafePointer<Float>, batch B: Int) {
         let width = K * F, rows = outSteps * B
-        var matrix = inp
-        if !windowsAreInput {
+        if byTap {
+            out.update(repeating: 0, count: rows * C)
+            for m in 0..<K {
+                let (shift, steps) = tap(m)
+                guard !steps.isEmpty else { continue }
+                Gemm.nn(steps.count * B, C, F, inp + (steps.lowerBound + shift) * B * F, params + m * F * C,
+                        out + steps.lowerBound * B * C, accumulate: true)
+            }
+        } else {
             let w = windows.pointer
             for j in 0..<outSteps {
                 for m in 0..<K {
@@ -189,9 +204,8 @@ public final class Conv1D: Layer {
                     }
                 }
             }
-            matrix = UnsafePointer(w)
+            Gemm.nn(rows, C, width, w, params, out, accumulate: false)
         }
-        Gemm.nn(rows, C, width, matrix, params, out, accumulate: false)
         if config.useBias { Gemm.addRows(rows, C, out, params + width * C) }
         config.activation.apply(out, count: rows * C)
     }
@@ -201,15 +215,27 @@ public final class Conv1D: Layer {
                          _ params: UnsafePointer<Float>, batch B: Int) {
         let width = K * F, rows = outSteps * B
         config.activation.backward(dout, output: out, count: rows * C)  // dout becomes dL/d(pre-activation)
-        let matrix = windowsAreInput ? inp : UnsafePointer(windows.pointer)
-        Gemm.tn(width, C, rows, matrix, dout, dparams, accumulate: false)  // dkernel = windowsᵀ · dout
         if config.useBias { Gemm.columnSums(rows, C, dout, dparams + width * C, accumulate: false) }
-        guard let dinp else { return }
-        Gemm.transpose(width, C, params, kernelT.pointer)
-        if windowsAreInput {
-            Gemm.nn(rows, F, C, dout, kernelT.pointer, dinp, accumulate: false)
+        if byTap {
+            for m in 0..<K {  // dkernel_m = x_shiftedᵀ · dout, over the steps the tap reads
+                let (shift, steps) = tap(m)
+                Gemm.tn(F, C, steps.count * B, inp + (steps.lowerBound + shift) * B * F, dout + steps.lowerBound * B * C,
+                        dparams + m * F * C, accumulate: false)
+            }
+            guard let dinp else { return }
+            dinp.update(repeating: 0, count: T * B * F)
+            for m in 0..<K {  // dx_shifted += dout · kernel_mᵀ
+                let (shift, steps) = tap(m)
+                guard !steps.isEmpty else { continue }
+                Gemm.transpose(F, C, params + m * F * C, kernelT.pointer + m * C * F)
+                Gemm.nn(steps.count * B, F, C, dout + steps.lowerBound * B * C, kernelT.pointer + m * C * F,
+                        dinp + (steps.lowerBound + shift) * B * F, accumulate: true)
+            }
             return
         }
+        Gemm.tn(width, C, rows, windows.pointer, dout, dparams, accumulate: false)  // dkernel = windowsᵀ · dout
+        guard let dinp else { return }
+        Gemm.transpose(width, C, params, kernelT.pointer)
         let dw = dWindows.pointer
         Gemm.nn(rows, width, C, dout, kernelT.pointer, dw, accumulate: false)  // dwindows = dout · kernelᵀ
         dinp.update(repeating: 0, count: T * B * F)

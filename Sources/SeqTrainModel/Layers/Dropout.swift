@@ -21,7 +21,7 @@ public struct DropoutConfig: LayerConfig {
             options.error(options.typeNode, "\(options.path) needs rate", suggestion: "write e.g. Dropout: {rate: 0.2}")
             return nil
         }
-        return options.double("rate", default: 0, requirement: "a number from 0 up to (not including) 1") { $0 >= 0 && $0 < 1 }
+        return options.double("rate", default: 0, requirement: "at least 0 and below 1") { $0 >= 0 && $0 < 1 }
             .map(DropoutConfig.init)
     }
 

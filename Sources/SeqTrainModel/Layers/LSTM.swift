@@ -79,6 +79,8 @@ public final class LSTMCell: RecurrentCell {
     private var cellStates = FloatBuffer(count: 0), cellOutputs = FloatBuffer(count: 0)
     /// dL/dc_t carried back through f ⊙ c_{t-1} `[B][U]`.
     private var dc = FloatBuffer(count: 0)
+    /// One step's candidate block `[B][U]`, activated apart from the gates.
+    private var candidates = FloatBuffer(count: 0)
 
     /// The cell of an LSTM with these options.
     public init(_ config: LSTMConfig) { self.config = config }
@@ -88,6 +90,7 @@ public final class LSTMCell: RecurrentCell {
         cellStates = FloatBuffer(count: steps * maxBatch * units)
         cellOutputs = FloatBuffer(count: steps * maxBatch * units)
         dc = FloatBuffer(count: maxBatch * units)
+        candidates = FloatBuffer(count: maxBatch * units)
     }
 
     /// Zeros, with ones for the forget gate when `unit_forget_bias`.
@@ -101,13 +104,13 @@ public final class LSTMCell: RecurrentCell {
                         recurrentKernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, batch B: Int) {
         let U = units, G = 4 * U
         if let hPrev { Gemm.nn(B, G, U, hPrev, recurrentKernel, z, accumulate: true) }
-        // z becomes the gates i, f, c̃, o (kept there for backward).
-        for b in 0..<B {
-            let row = z + b * G
-            config.recurrentActivation.apply(row, count: 2 * U)
-            config.activation.apply(row + 2 * U, count: U)
-            config.recurrentActivation.apply(row + 3 * U, count: U)
-        }
+        // z becomes the gates i, f, c̃, o (kept there for backward): σ over the whole block in one call
+        // (the kernels give each element the same bits however they are grouped), the candidate apart.
+        let candidate = candidates.pointer
+        for b in 0..<B { (candidate + b * U).update(from: z + b * G + 2 * U, count: U) }
+        config.recurrentActivation.apply(z, count: B * G)
+        config.activation.apply(candidate, count: B * U)
+        for b in 0..<B { (z + b * G + 2 * U).update(from: candidate + b * U, count: U) }
         let c = cellStates.pointer + t * B * U, a = cellOutputs.pointer + t * B * U
         let cPrev: UnsafePointer<Float>? = t == 0 ? nil : UnsafePointer(cellStates.pointer + (t - 1) * B * U)
         for b in 0..<B {
@@ -132,18 +135,29 @@ public final class LSTMCell: RecurrentCell {
         let cPrev: UnsafePointer<Float>? = t == 0 ? nil : UnsafePointer(cellStates.pointer + (t - 1) * B * U)
         if t == steps - 1 { dc.update(repeating: 0, count: B * U) }
         let activation = config.activation, gate = config.recurrentActivation
+        // dL/do = dh ⊙ act(c_t), then dh becomes dh ⊙ o ⊙ act'(c_t), the part of dL/dc_t through h_t.
+        for b in 0..<B {
+            for u in 0..<U {
+                let k = b * U + u
+                dz[b * G + 3 * U + u] = dh[k] * a[k]
+                dh[k] *= z[b * G + 3 * U + u]
+            }
+        }
+        activation.backward(dh, output: a, count: B * U)
         for b in 0..<B {
             let gates = z + b * G, dgates = dz + b * G
             for u in 0..<U {
                 let k = b * U + u
-                let i = gates[u], f = gates[U + u], candidate = gates[2 * U + u], o = gates[3 * U + u]
-                let dC = dc[k] + dh[k] * o * activation.derivative(output: a[k])  // dL/dc_t, both paths
-                dgates[u] = dC * candidate * gate.derivative(output: i)
-                dgates[U + u] = dC * (cPrev?[k] ?? 0) * gate.derivative(output: f)  // c_{-1} = 0
-                dgates[2 * U + u] = dC * i * activation.derivative(output: candidate)
-                dgates[3 * U + u] = dh[k] * a[k] * gate.derivative(output: o)
-                dc[k] = dC * f  // dL/dc_{t-1} through c_t = f ⊙ c_{t-1} + …
+                let dC = dc[k] + dh[k]  // dL/dc_t by both paths
+                dgates[u] = dC * gates[2 * U + u]
+                dgates[U + u] = dC * (cPrev?[k] ?? 0)  // c_{-1} = 0
+                dgates[2 * U + u] = dC * gates[u]
+                dc[k] = dC * gates[U + u]  // dL/dc_{t-1} through c_t = f ⊙ c_{t-1} + …
             }
+            // Through the activations: σ' for i, f, o and act' for c̃, each a contiguous run of the row.
+            gate.backward(dgates, output: gates, count: 2 * U)
+            activation.backward(dgates + 2 * U, output: gates + 2 * U, count: U)
+            gate.backward(dgates + 3 * U, output: gates + 3 * U, count: U)
         }
     }
 }
