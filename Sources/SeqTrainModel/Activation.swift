@@ -1,5 +1,6 @@
 import CKernels
 import Foundation
+import SeqTrainCore
 
 /// Element-wise activations, by their Keras names.
 public enum Activation: String, CaseIterable, Equatable, Sendable {
@@ -29,7 +30,7 @@ public enum Activation: String, CaseIterable, Equatable, Sendable {
         switch self {
         case .linear: break
         case .tanh: for i in 0..<count { grad[i] *= 1 - y[i] * y[i] }
-        case .relu: for i in 0..<count where y[i] <= 0 { grad[i] = 0 }
+        case .relu: SIMDLoops.keepWherePositive(grad, y, count: count)
         case .sigmoid: for i in 0..<count { grad[i] *= y[i] * (1 - y[i]) }
         }
     }

@@ -33,19 +33,43 @@ public enum Gemm {
     public static func columnSums(_ rows: Int, _ n: Int, _ a: UnsafePointer<Float>, _ sums: UnsafeMutablePointer<Float>,
                                   accumulate: Bool) {
         if !accumulate { sums.update(repeating: 0, count: n) }
-        for r in 0..<rows {
-            let row = a + r * n
-            for j in 0..<n { sums[j] += row[j] }
-        }
+        for r in 0..<rows { SIMDLoops.add(sums, a + r * n, count: n) }
     }
 
     /// `a[rows, N] += bias[N]` on every row.
     @inline(__always)
     public static func addRows(_ rows: Int, _ n: Int, _ a: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>) {
-        for r in 0..<rows {
-            let row = a + r * n
-            for j in 0..<n { row[j] += bias[j] }
+        for r in 0..<rows { SIMDLoops.add(a + r * n, bias, count: n) }
+    }
+}
+
+/// Element-wise loops written with 16-lane vectors. Each element gets the same single operation as
+/// in a scalar loop, so the results are the same bits; the compiler cannot vectorise the scalar
+/// loops itself because the pointers may alias.
+public enum SIMDLoops {
+    /// `x[i] += y[i]`.
+    @inline(__always)
+    public static func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            let sum = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self) + UnsafeRawPointer(y + i).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(x + i).storeBytes(of: sum, as: SIMD16<Float>.self)
+            i += 16
         }
+        while i < count { x[i] += y[i]; i += 1 }
+    }
+
+    /// `g[i] = y[i] > 0 ? g[i] : 0` (ReLU's backward pass, from its output y), without branches.
+    @inline(__always)
+    public static func keepWherePositive(_ g: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            let grad = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD16<Float>.self)
+            let positive = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD16<Float>.self) .> 0
+            UnsafeMutableRawPointer(g + i).storeBytes(of: grad.replacing(with: 0, where: .!positive), as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < count { g[i] = y[i] > 0 ? g[i] : 0; i += 1 }
     }
 }
 

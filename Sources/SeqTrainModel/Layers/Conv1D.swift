@@ -186,13 +186,16 @@ public final class Conv1D: Layer {
     public func forward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ params: UnsafePointer<Float>, batch B: Int) {
         let width = K * F, rows = outSteps * B
         if byTap {
-            out.update(repeating: 0, count: rows * C)
-            for m in 0..<K {
+            // A tap that reads an input step for every output step writes first; the others add.
+            func add(_ m: Int, accumulate: Bool) {
                 let (shift, steps) = tap(m)
-                guard !steps.isEmpty else { continue }
+                guard !steps.isEmpty else { return }
                 Gemm.nn(steps.count * B, C, F, inp + (steps.lowerBound + shift) * B * F, params + m * F * C,
-                        out + steps.lowerBound * B * C, accumulate: true)
+                        out + steps.lowerBound * B * C, accumulate: accumulate)
             }
+            let first = (0..<K).first { tap($0).steps.count == outSteps }
+            if let first { add(first, accumulate: false) } else { out.update(repeating: 0, count: rows * C) }
+            for m in 0..<K where m != first { add(m, accumulate: true) }
         } else {
             let w = windows.pointer
             for j in 0..<outSteps {
@@ -223,14 +226,17 @@ public final class Conv1D: Layer {
                         dparams + m * F * C, accumulate: false)
             }
             guard let dinp else { return }
-            dinp.update(repeating: 0, count: T * B * F)
-            for m in 0..<K {  // dx_shifted += dout · kernel_mᵀ
+            // dx_shifted += dout · kernel_mᵀ; a tap that reaches every input step writes first.
+            func add(_ m: Int, accumulate: Bool) {
                 let (shift, steps) = tap(m)
-                guard !steps.isEmpty else { continue }
+                guard !steps.isEmpty else { return }
                 Gemm.transpose(F, C, params + m * F * C, kernelT.pointer + m * C * F)
                 Gemm.nn(steps.count * B, F, C, dout + steps.lowerBound * B * C, kernelT.pointer + m * C * F,
-                        dinp + (steps.lowerBound + shift) * B * F, accumulate: true)
+                        dinp + (steps.lowerBound + shift) * B * F, accumulate: accumulate)
             }
+            let first = (0..<K).first { tap($0).steps.count == T && tap($0).steps.lowerBound + tap($0).shift == 0 }
+            if let first { add(first, accumulate: false) } else { dinp.update(repeating: 0, count: T * B * F) }
+            for m in 0..<K where m != first { add(m, accumulate: true) }
             return
         }
         Gemm.tn(width, C, rows, windows.pointer, dout, dparams, accumulate: false)  // dkernel = windowsᵀ · dout
