@@ -192,8 +192,11 @@ public struct Dataset: Sendable {
     /// Trains sequence targets on the steps the model's output sees (`StepAlignment`): output step j
     /// gets the targets of input step `steps[j]`; nil or the identity keeps every step its own.
     public mutating func alignTargets(to steps: [Int]?) {
-        let aligned = config.target == .sequence ? steps : nil
-        config.targetSteps = aligned.map { StepAlignment.isIdentity($0, count: config.window) } == false ? aligned : nil
+        if let steps, config.target == .sequence, !StepAlignment.isIdentity(steps, count: config.window) {
+            config.targetSteps = steps
+        } else {
+            config.targetSteps = nil
+        }
         sequenceSteps = config.targetSteps ?? Array(0..<config.window)
     }
 
