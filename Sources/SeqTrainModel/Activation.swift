@@ -29,9 +29,9 @@ public enum Activation: String, CaseIterable, Equatable, Sendable {
     public func backward(_ grad: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int) {
         switch self {
         case .linear: break
-        case .tanh: for i in 0..<count { grad[i] *= 1 - y[i] * y[i] }
+        case .tanh: SIMDLoops.update(grad, y, count: count, vector: { g, y in g * (1 - y * y) }, scalar: { g, y in g * (1 - y * y) })
         case .relu: SIMDLoops.keepWherePositive(grad, y, count: count)
-        case .sigmoid: for i in 0..<count { grad[i] *= y[i] * (1 - y[i]) }
+        case .sigmoid: SIMDLoops.update(grad, y, count: count, vector: { g, y in g * (y * (1 - y)) }, scalar: { g, y in g * (y * (1 - y)) })
         }
     }
 

@@ -137,16 +137,20 @@ public final class GRUCell: RecurrentCell {
         let activation = config.activation, gate = config.recurrentActivation
         for b in 0..<B {
             let gates = z + b * G, dx = dz + b * G, dr = dq + b * G
+            // Through h_t = z ⊙ h_{t-1} + (1 − z) ⊙ h̃, then each block through its activation (runs of U).
             for u in 0..<U {
-                let k = b * U + u
-                let update = gates[u], reset = gates[U + u], candidate = gates[2 * U + u]
-                let dCandidate = dh[k] * (1 - update) * activation.derivative(output: candidate)
-                let dUpdate = dh[k] * ((hPrev?[k] ?? 0) - candidate) * gate.derivative(output: update)
-                let dReset = dCandidate * kept[k] * gate.derivative(output: reset)
-                dx[u] = dUpdate; dx[U + u] = dReset; dx[2 * U + u] = dCandidate
-                dr[u] = dUpdate; dr[U + u] = dReset; dr[2 * U + u] = dCandidate * reset
+                let k = b * U + u, update = gates[u]
+                dx[2 * U + u] = dh[k] * (1 - update)
+                dx[u] = dh[k] * ((hPrev?[k] ?? 0) - gates[2 * U + u])
                 direct[k] = dh[k] * update
             }
+            activation.backward(dx + 2 * U, output: gates + 2 * U, count: U)  // dL/d(candidate pre-activation)
+            gate.backward(dx, output: gates, count: U)                        // dL/d(z pre-activation)
+            for u in 0..<U { dx[U + u] = dx[2 * U + u] * kept[b * U + u] }      // dL/dr = dL/dh̃ ⊙ hh
+            gate.backward(dx + U, output: gates + U, count: U)
+            // The recurrent projection's gradient: the same, but the candidate block scaled by r.
+            (dr).update(from: dx, count: 2 * U)
+            for u in 0..<U { dr[2 * U + u] = dx[2 * U + u] * gates[U + u] }
         }
     }
 

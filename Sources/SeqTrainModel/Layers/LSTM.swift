@@ -113,18 +113,31 @@ public final class LSTMCell: RecurrentCell {
         for b in 0..<B { (z + b * G + 2 * U).update(from: candidate + b * U, count: U) }
         let c = cellStates.pointer + t * B * U, a = cellOutputs.pointer + t * B * U
         let cPrev: UnsafePointer<Float>? = t == 0 ? nil : UnsafePointer(cellStates.pointer + (t - 1) * B * U)
+        // c_t = f ⊙ c_{t-1} + i ⊙ c̃ (i ⊙ c̃ at t = 0), 4 units at a time and then one at a time, the
+        // same operations per element either way.
         for b in 0..<B {
-            let row = z + b * G
+            let row = z + b * G, cRow = c + b * U
+            var u = 0
             if let cPrev {
-                for u in 0..<U { c[b * U + u] = row[U + u] * cPrev[b * U + u] + row[u] * row[2 * U + u] }  // f ⊙ c_{t-1} + i ⊙ c̃
+                let previous = cPrev + b * U
+                while u + 4 <= U {
+                    let forget = SIMDLoops.load4(row + U + u) * SIMDLoops.load4(previous + u)
+                    SIMDLoops.store4(forget + SIMDLoops.load4(row + u) * SIMDLoops.load4(row + 2 * U + u), cRow + u)
+                    u += 4
+                }
+                while u < U { cRow[u] = row[U + u] * previous[u] + row[u] * row[2 * U + u]; u += 1 }
             } else {
-                for u in 0..<U { c[b * U + u] = row[u] * row[2 * U + u] }
+                while u + 4 <= U { SIMDLoops.store4(SIMDLoops.load4(row + u) * SIMDLoops.load4(row + 2 * U + u), cRow + u); u += 4 }
+                while u < U { cRow[u] = row[u] * row[2 * U + u]; u += 1 }
             }
         }
         a.update(from: c, count: B * U)
         config.activation.apply(a, count: B * U)
-        for b in 0..<B {
-            for u in 0..<U { h[b * U + u] = z[b * G + 3 * U + u] * a[b * U + u] }
+        for b in 0..<B {  // h_t = o ⊙ act(c_t)
+            let o = z + b * G + 3 * U, aRow = a + b * U, hRow = h + b * U
+            var u = 0
+            while u + 4 <= U { SIMDLoops.store4(SIMDLoops.load4(o + u) * SIMDLoops.load4(aRow + u), hRow + u); u += 4 }
+            while u < U { hRow[u] = o[u] * aRow[u]; u += 1 }
         }
     }
 
@@ -144,15 +157,28 @@ public final class LSTMCell: RecurrentCell {
             }
         }
         activation.backward(dh, output: a, count: B * U)
+        let zeros = UnsafePointer(candidates.pointer)  // c_{-1} = 0 (the scratch is zeroed below)
+        if cPrev == nil { candidates.pointer.update(repeating: 0, count: B * U) }
         for b in 0..<B {
-            let gates = z + b * G, dgates = dz + b * G
-            for u in 0..<U {
-                let k = b * U + u
-                let dC = dc[k] + dh[k]  // dL/dc_t by both paths
+            let gates = z + b * G, dgates = dz + b * G, previous = (cPrev ?? zeros) + b * U
+            let dcRow = dc + b * U, dhRow = dh + b * U
+            // 4 units at a time (the same operations per element as one at a time), then the rest.
+            var u = 0
+            while u + 4 <= U {
+                let dC = SIMDLoops.load4(dcRow + u) + SIMDLoops.load4(dhRow + u)  // dL/dc_t by both paths
+                SIMDLoops.store4(dC * SIMDLoops.load4(gates + 2 * U + u), dgates + u)
+                SIMDLoops.store4(dC * SIMDLoops.load4(previous + u), dgates + U + u)
+                SIMDLoops.store4(dC * SIMDLoops.load4(gates + u), dgates + 2 * U + u)
+                SIMDLoops.store4(dC * SIMDLoops.load4(gates + U + u), dcRow + u)  // dL/dc_{t-1} through c_t = f ⊙ c_{t-1} + …
+                u += 4
+            }
+            while u < U {
+                let dC = dcRow[u] + dhRow[u]
                 dgates[u] = dC * gates[2 * U + u]
-                dgates[U + u] = dC * (cPrev?[k] ?? 0)  // c_{-1} = 0
+                dgates[U + u] = dC * previous[u]
                 dgates[2 * U + u] = dC * gates[u]
-                dc[k] = dC * gates[U + u]  // dL/dc_{t-1} through c_t = f ⊙ c_{t-1} + …
+                dcRow[u] = dC * gates[U + u]
+                u += 1
             }
             // Through the activations: σ' for i, f, o and act' for c̃, each a contiguous run of the row.
             gate.backward(dgates, output: gates, count: 2 * U)
