@@ -41,6 +41,11 @@ public struct DataConfig: Equatable, Sendable {
     public var stride: Int
     /// Standardise every column with the mean and standard deviation of the training rows (CSV only).
     public var standardize: Bool
+    /// For a sequence target, the input step whose targets each output step of the model is trained on,
+    /// when the model shortens the sequence (a valid or strided Conv1D: the book's `Y[:, 3::2]`). Derived
+    /// from the model by the parser (`StepAlignment`), never written to a file; nil: output step t
+    /// is trained on the targets of step t.
+    public var targetSteps: [Int]?
 
     /// Creates a data section.
     public init(source: DataSource, window: Int, target: TargetKind, horizon: Int, split: Split,

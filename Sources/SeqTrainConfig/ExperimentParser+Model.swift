@@ -103,13 +103,22 @@ extension ExperimentParser {
         }
     }
 
-    /// The shape of one target sample; with K target columns each step ahead holds K values.
+    /// The shape of one target sample; with K target columns each step ahead holds K values. A sequence
+    /// target has one step per output step of the model (`data.targetSteps`).
     public static func targetShape(_ data: DataConfig) -> TensorShape {
         let K = data.targetFeatures
         switch data.target {
         case .next: return .vector(K)
         case .vector: return .vector(data.horizon * K)
-        case .sequence: return .sequence(steps: data.window, features: data.horizon * K)
+        case .sequence: return .sequence(steps: data.targetSteps?.count ?? data.window, features: data.horizon * K)
         }
+    }
+
+    /// For a sequence target and a model whose output steps are not the input's, the input step whose
+    /// targets each output step is trained on (the last it sees); nil when every step is its own.
+    public static func alignedTargetSteps(_ layers: [any LayerConfig], data: DataConfig) -> [Int]? {
+        guard data.target == .sequence, let steps = StepAlignment.lastInputSteps(of: layers, input: data.inputShape),
+              !StepAlignment.isIdentity(steps, count: data.window) else { return nil }
+        return steps
     }
 }

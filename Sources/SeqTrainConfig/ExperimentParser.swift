@@ -149,8 +149,9 @@ public enum ExperimentParser {
         }
         let model = parseModel(modelNode, layers: vocabulary.layers, reader: &reader)
         if let sweep = value("sweep") { _ = parseSweep(sweep, reader: &reader) }
-        guard let name, let seed, let data, let model, let train else { return nil }
+        guard let name, let seed, var data, let model, let train else { return nil }
         if case .layers(let layers) = model {
+            data.targetSteps = alignedTargetSteps(layers, data: data)
             checkShapes(layers, modelNode: modelNode, data: data, train: train, trainNode: value("train"), reader: &reader)
         }
         if case .sine(let series) = data.source, train.batchSize > data.split.counts(of: series).train {

@@ -50,8 +50,8 @@ public struct ColumnScaling: Equatable, Sendable {
 /// time-major (`[steps][batch][features]`) so that each step of a recurrent layer reads one contiguous
 /// `[batch, features]` block; a vector `[batch, features]` is stored row-major.
 public struct Dataset: Sendable {
-    /// The data section this was made from.
-    public let config: DataConfig
+    /// The data section this was made from (its `targetSteps` aligned to the model by `alignTargets`).
+    public private(set) var config: DataConfig
     /// Every value, row-major `[steps, features]`; standardised when `config.standardize`.
     public let values: [Float]
     /// Values per step (F).
@@ -65,6 +65,8 @@ public struct Dataset: Sendable {
     /// How each column was standardised; empty when it was not.
     public let scaling: [ColumnScaling]
     private let splitSamples: (train: Int, valid: Int, test: Int)
+    /// The input step of each output step's sequence targets: `config.targetSteps`, or 0..<window.
+    private var sequenceSteps: [Int] = []
 
     /// Generates the data of an experiment, or reads and windows its CSV file.
     ///
@@ -121,6 +123,7 @@ public struct Dataset: Sendable {
             }
             values = raw
         }
+        sequenceSteps = config.targetSteps ?? Array(0..<config.window)
     }
 
     /// Rows a validation or test sample's window may reach before its split: the whole window, or
@@ -186,6 +189,17 @@ public struct Dataset: Sendable {
         }
     }
 
+    /// Trains sequence targets on the steps the model's output sees (`StepAlignment`): output step j
+    /// gets the targets of input step `steps[j]`; nil or the identity keeps every step its own.
+    public mutating func alignTargets(to steps: [Int]?) {
+        if let steps, config.target == .sequence, !StepAlignment.isIdentity(steps, count: config.window) {
+            config.targetSteps = steps
+        } else {
+            config.targetSteps = nil
+        }
+        sequenceSteps = config.targetSteps ?? Array(0..<config.window)
+    }
+
     /// The shape of one input sample: `window` steps of `features` values.
     public var inputShape: TensorShape { config.inputShape }
 
@@ -224,6 +238,7 @@ public struct Dataset: Sendable {
     public func fillBatch(rows: UnsafeBufferPointer<Int>, inputs x: UnsafeMutablePointer<Float>,
                           targets y: UnsafeMutablePointer<Float>) {
         let B = rows.count, T = config.window, H = config.horizon, F = features, K = targetFeatures.count
+        let steps = sequenceSteps
         values.withUnsafeBufferPointer { data in
             targetFeatures.withUnsafeBufferPointer { targets in
                 for (b, row) in rows.enumerated() {
@@ -233,7 +248,10 @@ public struct Dataset: Sendable {
                     case .next, .vector:
                         copyTargets(from: s + T * F, to: y + b * H * K, steps: H, features: F, targets: targets)
                     case .sequence:
-                        for t in 0..<T { copyTargets(from: s + (t + 1) * F, to: y + (t * B + b) * H * K, steps: H, features: F, targets: targets) }
+                        // Output step j is trained on the targets of input step steps[j] (j itself unless aligned).
+                        for (j, t) in steps.enumerated() {
+                            copyTargets(from: s + (t + 1) * F, to: y + (j * B + b) * H * K, steps: H, features: F, targets: targets)
+                        }
                     }
                 }
             }
@@ -251,6 +269,7 @@ public struct Dataset: Sendable {
     /// The naive forecast of the same samples, in the target's layout: the last value seen, repeated.
     public func fillNaivePrediction(rows: UnsafeBufferPointer<Int>, prediction p: UnsafeMutablePointer<Float>) {
         let B = rows.count, T = config.window, H = config.horizon, F = features, K = targetFeatures.count
+        let steps = sequenceSteps
         values.withUnsafeBufferPointer { data in
             targetFeatures.withUnsafeBufferPointer { targets in
                 for (b, row) in rows.enumerated() {
@@ -259,8 +278,8 @@ public struct Dataset: Sendable {
                     case .next, .vector:
                         for k in 0..<H { for (j, f) in targets.enumerated() { p[(b * H + k) * K + j] = s[(T - 1) * F + f] } }
                     case .sequence:
-                        for t in 0..<T {
-                            for k in 0..<H { for (j, f) in targets.enumerated() { p[((t * B + b) * H + k) * K + j] = s[t * F + f] } }
+                        for (step, t) in steps.enumerated() {
+                            for k in 0..<H { for (j, f) in targets.enumerated() { p[((step * B + b) * H + k) * K + j] = s[t * F + f] } }
                         }
                     }
                 }

@@ -1,5 +1,6 @@
 import CKernels
 import Foundation
+import SeqTrainCore
 
 /// Element-wise activations, by their Keras names.
 public enum Activation: String, CaseIterable, Equatable, Sendable {
@@ -28,9 +29,20 @@ public enum Activation: String, CaseIterable, Equatable, Sendable {
     public func backward(_ grad: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int) {
         switch self {
         case .linear: break
-        case .tanh: for i in 0..<count { grad[i] *= 1 - y[i] * y[i] }
-        case .relu: for i in 0..<count where y[i] <= 0 { grad[i] = 0 }
-        case .sigmoid: for i in 0..<count { grad[i] *= y[i] * (1 - y[i]) }
+        case .tanh: SIMDLoops.update(grad, y, count: count, vector: { g, y in g * (1 - y * y) }, scalar: { g, y in g * (1 - y * y) })
+        case .relu: SIMDLoops.keepWherePositive(grad, y, count: count)
+        case .sigmoid: SIMDLoops.update(grad, y, count: count, vector: { g, y in g * (y * (1 - y)) }, scalar: { g, y in g * (y * (1 - y)) })
+        }
+    }
+
+    /// The derivative at one point, written in terms of the activation's output `y` there.
+    @inline(__always)
+    public func derivative(output y: Float) -> Float {
+        switch self {
+        case .linear: return 1
+        case .tanh: return 1 - y * y
+        case .relu: return y > 0 ? 1 : 0
+        case .sigmoid: return y * (1 - y)
         }
     }
 

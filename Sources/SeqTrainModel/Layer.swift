@@ -62,9 +62,54 @@ public protocol Layer: AnyObject {
     func backward(_ dinp: UnsafeMutablePointer<Float>?, _ dparams: UnsafeMutablePointer<Float>,
                   _ dout: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ out: UnsafePointer<Float>,
                   _ params: UnsafePointer<Float>, batch: Int)
+    /// What the next forward passes are for, set before them by the model (`ModelReplica.setMode`);
+    /// `index` is the layer's position in the model. Layers that act the same either way ignore it.
+    func setMode(_ mode: ForwardMode, index: Int)
 }
 
 extension Layer {
     /// Total parameter values of the layer.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+
+    /// Most layers compute the same thing in training and inference.
+    public func setMode(_ mode: ForwardMode, index: Int) {}
+}
+
+/// Whether a forward pass trains (layers such as Dropout then draw their randomness) or infers.
+public enum ForwardMode: Equatable, Sendable {
+    /// Evaluation and forecasting: every layer deterministic, Dropout passes its input through.
+    case inference
+    /// One shard of one training batch.
+    case training(TrainingStep)
+
+    /// Whether this is a training pass.
+    public var isTraining: Bool { self != .inference }
+}
+
+/// Identifies one shard of one training batch, from which a layer derives its random stream: the
+/// same for any thread count and on resume, different for every batch, shard and layer.
+public struct TrainingStep: Equatable, Sendable {
+    /// The experiment's seed.
+    public var seed: UInt32
+    /// The epoch, from 1.
+    public var epoch: Int
+    /// The batch within the epoch, from 1.
+    public var batch: Int
+    /// The shard of the batch (`Sequential.shardRows`).
+    public var shard: Int
+
+    /// Creates a step.
+    public init(seed: UInt32, epoch: Int, batch: Int, shard: Int) {
+        self.seed = seed
+        self.epoch = epoch
+        self.batch = batch
+        self.shard = shard
+    }
+
+    /// The random stream of layer `index` for this shard of this batch.
+    public func random(purpose: String, layer index: Int) -> SplitMixRandom {
+        // 20 bits of batch, 8 of shard and 12 of layer below the epoch: distinct for any realistic run.
+        let key = (epoch << 40) | ((batch & 0xF_FFFF) << 20) | ((shard & 0xFF) << 12) | (index & 0xFFF)
+        return SplitMixRandom(seed: seed, purpose: purpose, index: key)
+    }
 }

@@ -17,6 +17,10 @@ public struct LayerCatalog: @unchecked Sendable {
         DenseConfig.self,
         TimeDistributedConfig.self,
         FlattenConfig.self,
+        LSTMConfig.self,
+        GRUConfig.self,
+        Conv1DConfig.self,
+        DropoutConfig.self,
     ])
 
     /// This catalog with one more layer type.

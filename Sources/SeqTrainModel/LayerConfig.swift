@@ -25,11 +25,17 @@ public protocol LayerConfig: Equatable, Sendable {
     func makeLayer(inputShape: TensorShape, name: String, maxBatch: Int) -> any Layer
     /// The same layer with `units` units, for `bench --units`; nil when the layer has no width to scale.
     func withUnits(_ units: Int) -> (any LayerConfig)?
+    /// For a sequence output, the last input step each output step sees (a strided or valid Conv1D's
+    /// windows); nil when output step t sees input step t last, as in every layer that keeps the steps.
+    func lastInputSteps(for input: TensorShape) -> [Int]?
 }
 
 extension LayerConfig {
     /// Layers without a scalable width.
     public func withUnits(_ units: Int) -> (any LayerConfig)? { nil }
+
+    /// Output step t sees input step t last.
+    public func lastInputSteps(for input: TensorShape) -> [Int]? { nil }
 
     /// The Keras class name of this layer.
     public var typeName: String { Self.typeName }

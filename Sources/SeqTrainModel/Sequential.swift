@@ -29,6 +29,11 @@ public final class ModelReplica {
         gradientsOfActivations = layers.map { FloatBuffer(count: maxBatch * $0.outputShape.count) }
     }
 
+    /// Tells every layer what the next forward passes are for (training draws Dropout's masks).
+    public func setMode(_ mode: ForwardMode) {
+        for (index, layer) in layers.enumerated() { layer.setMode(mode, index: index) }
+    }
+
     /// Runs the layers on the first `batch` samples of `input`; returns the output batch.
     @discardableResult
     public func forward(batch: Int) -> UnsafeMutablePointer<Float> {

@@ -67,6 +67,7 @@ public enum TrainingRun {
         let trainer = Trainer(experiment: experiment, dataset: dataset, threads: threads)
         if case .csv = experiment.data.source { console.write(dataset.summary + "\n") }
         console.write(trainer.model.summary(title: experiment.name) + "\n")
+        if let steps = trainer.dataset.config.targetSteps { console.write(StepAlignment.summary(steps, inputSteps: experiment.data.window) + "\n") }
         let history = History(metrics: experiment.train.metrics)
         // The folder appears with its config, an empty history, the initial weights as the last
         // checkpoint and its status, so that from its first instant it holds a checkpoint that loads.

@@ -54,9 +54,14 @@ public struct Forecaster {
     public var maxSteps: Int {
         switch data.target {
         case .next: return feedsBack ? Int.max : 1
-        case .vector, .sequence: return data.horizon
+        case .vector: return data.horizon
+        case .sequence: return data.horizon - sequenceLag
         }
     }
+
+    /// Steps between the window's last step and the last step the model's last output sees (0 unless a
+    /// strided Conv1D's windows end before the window does): its first predictions are of steps inside the window.
+    var sequenceLag: Int { data.window - 1 - (data.targetSteps?.last ?? data.window - 1) }
 
     /// Forecasts `steps` steps after each of `count` windows (`count × window × features` values,
     /// row-major); returns `count × steps × targets` values, row-major.
@@ -69,9 +74,11 @@ public struct Forecaster {
                 throw ForecastError(description: "this next-value model predicts \(K) of its \(F) input columns, so its predictions "
                     + "cannot be fed back as inputs: it forecasts 1 step; train a vector or sequence model for more")
             }
-            throw ForecastError(description: "this model forecasts at most \(H) steps at once (\(method)); ask for 1 to \(H)")
+            throw ForecastError(description: "this model forecasts at most \(maxSteps) steps at once (\(method)); ask for 1 to \(maxSteps)")
         }
         let replica = model.replicas[0], order = feedbackOrder ?? []
+        let outputSteps = model.outputShape.count / max(model.outputShape.features, 1)
+        replica.setMode(.inference)
         var out = [Float](repeating: 0, count: count * steps * K)
         for start in stride(from: 0, to: count, by: replica.maxBatch) {
             let B = min(replica.maxBatch, count - start)
@@ -94,7 +101,7 @@ public struct Forecaster {
                     case .vector:
                         for i in 0..<(steps * K) { out[row + i] = y[b * H * K + i] }
                     case .sequence:
-                        let last = ((T - 1) * B + b) * H * K
+                        let last = ((outputSteps - 1) * B + b) * H * K + sequenceLag * K
                         for i in 0..<(steps * K) { out[row + i] = y[last + i] }
                     }
                 }

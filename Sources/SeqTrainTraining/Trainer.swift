@@ -69,7 +69,9 @@ public final class Trainer {
     public init(experiment: Experiment, dataset: Dataset, threads: Int = 1) {
         guard case .layers(let layers) = experiment.model else { preconditionFailure("the naive model does not train") }
         self.experiment = experiment
-        self.dataset = dataset
+        var aligned = dataset  // sequence targets follow the model's steps (a strided Conv1D's Y[:, 3::2])
+        aligned.alignTargets(to: StepAlignment.lastInputSteps(of: layers, input: dataset.inputShape))
+        self.dataset = aligned
         batchSize = experiment.train.batchSize
         evaluationBatchSize = max(batchSize, 256)
         model = Sequential(layers, inputShape: dataset.inputShape, maxBatch: evaluationBatchSize)
@@ -110,7 +112,7 @@ public final class Trainer {
                 if stopRequested() { throw TrainingStopped(epoch: epoch) }
                 step += 1
                 let batch = UnsafeBufferPointer(rebasing: all[start..<min(start + batchSize, all.count)])
-                let sums = runShards(batch, training: true)
+                let sums = runShards(batch, training: (epoch, step))
                 let loss = sums[0] / (Double(batch.count) * lossElements)
                 guard loss.isFinite else { throw NonFiniteLossError(epoch: epoch, batch: step, value: loss) }
                 model.reduceGradients(batch: batch.count)
@@ -131,17 +133,17 @@ public final class Trainer {
         var totals = [Double](repeating: 0, count: sumsPerShard)
         rows.withUnsafeBufferPointer { all in
             for start in stride(from: 0, to: all.count, by: evaluationBatchSize) {
-                let sums = runShards(UnsafeBufferPointer(rebasing: all[start..<min(start + evaluationBatchSize, all.count)]), training: false)
+                let sums = runShards(UnsafeBufferPointer(rebasing: all[start..<min(start + evaluationBatchSize, all.count)]), training: nil)
                 for i in totals.indices { totals[i] += sums[i] }
             }
         }
         return means(totals, samples: rows.count)
     }
 
-    /// Runs forward (and, when training, loss gradient and backward) for each shard of a batch;
-    /// returns the loss sum then the metric sums, added in shard order.
-    private func runShards(_ rows: UnsafeBufferPointer<Int>, training: Bool) -> [Double] {
-        let batch = rows.count, stride = sumsPerShard, sums = shardSums
+    /// Runs forward (and, when training batch `training.step` of `training.epoch`, loss gradient and
+    /// backward) for each shard of a batch; returns the loss sum then the metric sums, added in shard order.
+    private func runShards(_ rows: UnsafeBufferPointer<Int>, training: (epoch: Int, step: Int)?) -> [Double] {
+        let batch = rows.count, stride = sumsPerShard, sums = shardSums, seed = experiment.seed
         let shape = model.outputShape
         let loss = experiment.train.loss, metrics = experiment.train.metrics
         let scale = 1 / Float(batch * shape.count)
@@ -154,13 +156,14 @@ public final class Trainer {
             }
             let replica = model.replicas[shard], y = targets[shard].pointer
             dataset.fillBatch(rows: UnsafeBufferPointer(rebasing: rows[range]), inputs: replica.input.pointer, targets: y)
+            replica.setMode(training.map { .training(TrainingStep(seed: seed, epoch: $0.epoch, batch: $0.step, shard: shard)) } ?? .inference)
             let prediction = replica.forward(batch: range.count)
             out[0] = loss.sum(prediction: prediction, target: y, count: range.count * shape.count,
-                              gradient: training ? replica.outputGradient : nil, scale: scale)
+                              gradient: training != nil ? replica.outputGradient : nil, scale: scale)
             for (m, metric) in metrics.enumerated() {
                 out[1 + m] = metric.sum(prediction: prediction, target: y, shape: shape, batch: range.count)
             }
-            if training { replica.backward(batch: range.count) }
+            if training != nil { replica.backward(batch: range.count) }
         }
         var total = [Double](repeating: 0, count: stride)
         for shard in 0..<Sequential.shardCount {

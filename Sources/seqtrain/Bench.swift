@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import SeqTrain
 
-/// `seqtrain bench [CONFIG…]`: median seconds per epoch, time per step, GFLOP/s and peak memory.
+/// `seqtrain bench [CONFIG…]`: median seconds per epoch, time per step, arithmetic per epoch, GFLOP/s and peak memory.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time training epochs of experiments (release build) and report speed and memory.",
@@ -12,7 +12,8 @@ struct Bench: ParsableCommand {
             """)
 
     /// The chapter's trainable experiments, the default set.
-    static let chapterConfigs = ["linear", "simple_rnn", "deep_rnn", "deep_rnn_dense", "seq2vec", "seq2seq"].map { "configs/\($0).yaml" }
+    static let chapterConfigs = ["linear", "simple_rnn", "deep_rnn", "deep_rnn_dense", "seq2vec", "seq2seq", "lstm", "gru", "conv1d_gru", "wavenet"]
+        .map { "configs/\($0).yaml" }
 
     @Argument(help: "Experiment files (default: the chapter's configs under configs/).")
     var configs: [String] = []
@@ -148,7 +149,7 @@ struct Bench: ParsableCommand {
             }
         }
         let backends = ["jax", "tensorflow"].filter { backend in peers.contains { $0.backend == backend } }
-        var header = ["config", "threads", "s/epoch", "ms/step", "GFLOP/s", "peak MiB"]
+        var header = ["config", "threads", "s/epoch", "ms/step", "GFLOP/epoch", "GFLOP/s", "peak MiB"]
         for backend in backends { header += ["Keras+\(backend == "jax" ? "JAX" : "TF") s/epoch", "speed-up"] }
         var rows: [[String]] = []
         var simd = ""
@@ -159,7 +160,7 @@ struct Bench: ParsableCommand {
             let seconds = number(field(result, "median_epoch_seconds"))
             var row = [name + (units.map { " (units \($0))" } ?? ""), "\(Int(number(field(result, "threads"))))",
                        String(format: "%.4f", seconds), String(format: "%.3f", number(field(result, "ms_per_step"))),
-                       String(format: "%.1f", number(field(result, "gflops"))), String(format: "%.1f", number(field(result, "peak_memory_mib")))]
+                       String(format: "%.2f", number(field(result, "gflop_per_epoch"))), String(format: "%.1f", number(field(result, "gflops"))), String(format: "%.1f", number(field(result, "peak_memory_mib")))]
             for backend in backends {
                 if let peer = peers.first(where: { $0.config == name && $0.backend == backend && $0.units == units }) {
                     row += [String(format: "%.3f", peer.seconds), String(format: "%.1fx", peer.seconds / seconds)]

@@ -57,6 +57,7 @@ struct Check: ParsableCommand {
             case .layers(let layers):
                 let model = Sequential(layers, inputShape: data.inputShape, maxBatch: 1)
                 print(model.summary(title: experiment.name))
+                if let steps = data.targetSteps { print(StepAlignment.summary(steps, inputSteps: data.window)) }
             }
         }
     }

@@ -2,7 +2,7 @@ import SeqTrain
 import XCTest
 
 final class ConfigTests: XCTestCase {
-    let chapterConfigs = ["naive", "linear", "simple_rnn", "deep_rnn", "deep_rnn_dense", "seq2vec", "seq2seq", "seq2seq_control"]
+    let chapterConfigs = ["naive", "linear", "simple_rnn", "deep_rnn", "deep_rnn_dense", "seq2vec", "seq2seq", "seq2seq_control", "lstm", "gru", "conv1d_gru", "wavenet"]
     /// Configs training on the CSV series shipped under data/.
     let dataConfigs = ["nino12", "us_unemployment"]
 

@@ -49,7 +49,8 @@ def sigmoid(z):
 # ---------------------------------------------------------------- numpy float64 references
 # `probe`, when given, collects every pre-activation that goes through a relu
 # (to keep them away from the kink, where finite differences are meaningless).
-def lstm_np(x, kernel, recurrent_kernel, bias, activation, use_bias, return_sequences, probe=None):
+def lstm_np(x, kernel, recurrent_kernel, bias, activation, use_bias, return_sequences, probe=None,
+            recurrent_activation="sigmoid"):
     B, T, _ = x.shape
     U = recurrent_kernel.shape[0]
     h = np.zeros((B, U))
@@ -59,10 +60,11 @@ def lstm_np(x, kernel, recurrent_kernel, bias, activation, use_bias, return_sequ
         z = x[:, t, :] @ kernel + h @ recurrent_kernel
         if use_bias:
             z = z + bias
-        i = sigmoid(z[:, :U])            # input gate
-        f = sigmoid(z[:, U:2 * U])       # forget gate
+        gate = lambda v: act_np(recurrent_activation, v)  # noqa: E731 (sigmoid by default)
+        i = gate(z[:, :U])               # input gate
+        f = gate(z[:, U:2 * U])          # forget gate
         g = z[:, 2 * U:3 * U]            # candidate (cell input)
-        o = sigmoid(z[:, 3 * U:])        # output gate
+        o = gate(z[:, 3 * U:])           # output gate
         c = f * c + i * act_np(activation, g)
         h = o * act_np(activation, c)
         if probe is not None and activation == "relu":
@@ -74,7 +76,10 @@ def lstm_np(x, kernel, recurrent_kernel, bias, activation, use_bias, return_sequ
     return np.stack(outs, 1) if return_sequences else h
 
 
-def gru_np(x, kernel, recurrent_kernel, bias, reset_after, use_bias, return_sequences):
+def gru_np(x, kernel, recurrent_kernel, bias, reset_after, use_bias, return_sequences,
+           activation="tanh", recurrent_activation="sigmoid"):
+    act = lambda v: act_np(activation, v)  # noqa: E731
+    gate = lambda v: act_np(recurrent_activation, v)  # noqa: E731
     B, T, _ = x.shape
     U = recurrent_kernel.shape[0]
     if use_bias:
@@ -88,14 +93,14 @@ def gru_np(x, kernel, recurrent_kernel, bias, reset_after, use_bias, return_sequ
         xz, xr, xh = xm[:, :U], xm[:, U:2 * U], xm[:, 2 * U:]
         if reset_after:
             hm = h @ recurrent_kernel + b_rec
-            z = sigmoid(xz + hm[:, :U])
-            r = sigmoid(xr + hm[:, U:2 * U])
-            hh = np.tanh(xh + r * hm[:, 2 * U:])
+            z = gate(xz + hm[:, :U])
+            r = gate(xr + hm[:, U:2 * U])
+            hh = act(xh + r * hm[:, 2 * U:])
         else:
             hm = h @ recurrent_kernel[:, :2 * U]
-            z = sigmoid(xz + hm[:, :U])
-            r = sigmoid(xr + hm[:, U:])
-            hh = np.tanh(xh + (r * h) @ recurrent_kernel[:, 2 * U:])
+            z = gate(xz + hm[:, :U])
+            r = gate(xr + hm[:, U:])
+            hh = act(xh + (r * h) @ recurrent_kernel[:, 2 * U:])
         h = z * h + (1.0 - z) * hh
         outs.append(h)
     return np.stack(outs, 1) if return_sequences else h
@@ -144,11 +149,10 @@ def layer_np(spec, x, w, probe=None):
     cls, cfg = spec["class_name"], spec["config"]
     if cls == "LSTM":
         return lstm_np(x, w["kernel"], w["recurrent_kernel"], w.get("bias"), cfg["activation"],
-                       cfg["use_bias"], cfg["return_sequences"], probe)
+                       cfg["use_bias"], cfg["return_sequences"], probe, cfg["recurrent_activation"])
     if cls == "GRU":
-        assert cfg["activation"] == "tanh" and cfg["recurrent_activation"] == "sigmoid"
         return gru_np(x, w["kernel"], w["recurrent_kernel"], w.get("bias"), cfg["reset_after"],
-                      cfg["use_bias"], cfg["return_sequences"])
+                      cfg["use_bias"], cfg["return_sequences"], cfg["activation"], cfg["recurrent_activation"])
     if cls == "Conv1D":
         return conv1d_np(x, w["kernel"], w.get("bias"), cfg["strides"], cfg["padding"],
                          cfg["dilation_rate"], cfg["activation"], cfg["use_bias"], probe)
@@ -319,10 +323,12 @@ def make_case(name, seed, in_shape, layers, weight_shapes):
 
 
 # ---------------------------------------------------------------- case builders
-def lstm_case(name, seed, in_shape, units, return_sequences, use_bias=True, activation="tanh"):
+def lstm_case(name, seed, in_shape, units, return_sequences, use_bias=True, activation="tanh",
+              recurrent_activation="sigmoid", unit_forget_bias=True):
     F = in_shape[-1]
     layer = keras.layers.LSTM(units, activation=activation, use_bias=use_bias,
-                              return_sequences=return_sequences)
+                              return_sequences=return_sequences, recurrent_activation=recurrent_activation,
+                              unit_forget_bias=unit_forget_bias)
     shapes = [("kernel", (F, 4 * units)), ("recurrent_kernel", (units, 4 * units))]
     if use_bias:
         shapes.append(("bias", (4 * units,)))
@@ -336,9 +342,11 @@ def gru_shapes(F, units, reset_after, use_bias):
     return shapes
 
 
-def gru_case(name, seed, in_shape, units, return_sequences, reset_after, use_bias=True):
+def gru_case(name, seed, in_shape, units, return_sequences, reset_after, use_bias=True, activation="tanh",
+             recurrent_activation="sigmoid"):
     layer = keras.layers.GRU(units, reset_after=reset_after, use_bias=use_bias,
-                             return_sequences=return_sequences)
+                             return_sequences=return_sequences, activation=activation,
+                             recurrent_activation=recurrent_activation)
     return make_case(name, seed, in_shape, [layer], [gru_shapes(in_shape[-1], units, reset_after, use_bias)])
 
 
@@ -509,6 +517,16 @@ def main():
     # stacks
     cases["stack_conv_gru_td"] = stack_conv_gru_td("stack_conv_gru_td", 5000)
     cases["stack_wavenet"] = stack_wavenet("stack_wavenet", 5100)
+    # the remaining options: recurrent_activation, GRU's activation, unit_forget_bias false (added
+    # after the cases above, with their own seeds, so those stay byte-identical)
+    cases["lstm_recurrent_tanh_last"] = lstm_case("lstm_recurrent_tanh_last", 1400, (B, T, F), 3, False,
+                                                  recurrent_activation="tanh", unit_forget_bias=False)
+    cases["gru_sigmoid_recurrent_linear_seq"] = gru_case("gru_sigmoid_recurrent_linear_seq", 2300, (B, T, F), 4, True,
+                                                         reset_after=True, activation="sigmoid",
+                                                         recurrent_activation="linear")
+    cases["gru_v1_linear_recurrent_tanh_last"] = gru_case("gru_v1_linear_recurrent_tanh_last", 2400, (B, T, F), 3,
+                                                          False, reset_after=False, activation="linear",
+                                                          recurrent_activation="tanh")
 
     assert cases["conv1d_valid_k4_s2_book"]["output_shape"] == [2, 24, 3]
     out["cases"] = list(cases)

@@ -25,7 +25,8 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DEFAULT_CONFIGS = ["linear", "simple_rnn", "deep_rnn", "deep_rnn_dense", "seq2vec", "seq2seq"]
+DEFAULT_CONFIGS = ["linear", "simple_rnn", "deep_rnn", "deep_rnn_dense", "seq2vec", "seq2seq",
+                   "lstm", "gru", "conv1d_gru", "wavenet"]
 BACKENDS = ["jax", "tensorflow"]
 BUSY_LIMIT = 0.2  # cores used by other processes during a row's fit before the row is flagged
 
@@ -110,8 +111,31 @@ def make_data(cfg):
             Y[:, :, k - 1] = series[:, k:k + window, 0]  # Y[:, t, k-1] = series[:, t+k, 0]
     else:
         raise SystemExit(f"{cfg['path']}: unknown data.target {target!r}")
+    if target == "sequence":
+        Y = Y[:, target_steps(cfg)]  # what seqtrain aligns itself: e.g. the book's Y[:, 3::2] after Conv1D(4, stride 2)
     n_train, n_valid, _ = cfg["split"]
     return (X[:n_train], Y[:n_train]), (X[n_train:n_train + n_valid], Y[n_train:n_train + n_valid])
+
+
+def target_steps(cfg):
+    """For each output step of the model, the last input step it sees (Conv1D shortens sequences)."""
+    seen = list(range(cfg["window"]))
+    for item in cfg["model"]:
+        kind, opts = _layer_spec(item)
+        if kind != "Conv1D":
+            continue
+        T, k, s = len(seen), int(opts["kernel_size"]), int(opts.get("strides", 1))
+        d, padding = int(opts.get("dilation_rate", 1)), opts.get("padding", "valid")
+        e = d * (k - 1) + 1
+        if padding == "valid":
+            out, pad = (T - e) // s + 1, 0
+        elif padding == "causal":
+            out, pad = (T - 1) // s + 1, e - 1
+        else:
+            out = (T - 1) // s + 1
+            pad = max((out - 1) * s + e - T, 0) // 2
+        seen = [seen[min(T - 1, j * s - pad + e - 1)] for j in range(out)]
+    return seen
 
 
 # --------------------------------------------------------------------------------------------
@@ -133,14 +157,34 @@ def _activation(opts, default):
     return None if a in (None, "linear") else a
 
 
+def _units(opts, units_override):
+    units = int(opts["units"])
+    return units_override if units_override and units != 1 else units
+
+
 def build_layer(keras, kind, opts, units_override):
     if kind == "SimpleRNN":
-        units = int(opts["units"])
-        if units_override and units != 1:
-            units = units_override
-        return keras.layers.SimpleRNN(units, return_sequences=bool(opts.get("return_sequences", False)),
+        return keras.layers.SimpleRNN(_units(opts, units_override), return_sequences=bool(opts.get("return_sequences", False)),
                                       activation=_activation(opts, "tanh"),
                                       use_bias=bool(opts.get("use_bias", True)))
+    if kind == "LSTM":
+        return keras.layers.LSTM(_units(opts, units_override), return_sequences=bool(opts.get("return_sequences", False)),
+                                 activation=_activation(opts, "tanh"),
+                                 recurrent_activation=opts.get("recurrent_activation", "sigmoid"),
+                                 use_bias=bool(opts.get("use_bias", True)),
+                                 unit_forget_bias=bool(opts.get("unit_forget_bias", True)))
+    if kind == "GRU":
+        return keras.layers.GRU(_units(opts, units_override), return_sequences=bool(opts.get("return_sequences", False)),
+                                activation=_activation(opts, "tanh"),
+                                recurrent_activation=opts.get("recurrent_activation", "sigmoid"),
+                                use_bias=bool(opts.get("use_bias", True)),
+                                reset_after=bool(opts.get("reset_after", True)))
+    if kind == "Conv1D":
+        return keras.layers.Conv1D(int(opts["filters"]), int(opts["kernel_size"]), strides=int(opts.get("strides", 1)),
+                                   padding=opts.get("padding", "valid"), dilation_rate=int(opts.get("dilation_rate", 1)),
+                                   activation=_activation(opts, None), use_bias=bool(opts.get("use_bias", True)))
+    if kind == "Dropout":
+        return keras.layers.Dropout(float(opts["rate"]))
     if kind == "Dense":
         return keras.layers.Dense(int(opts["units"]), activation=_activation(opts, None),
                                   use_bias=bool(opts.get("use_bias", True)))
@@ -438,7 +482,7 @@ def main():
     p.add_argument("--backend", choices=BACKENDS + ["both"], default="both")
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--units", type=int, default=None,
-                   help="override every SimpleRNN's units except where it is 1")
+                   help="override every recurrent layer's units except where it is 1")
     p.add_argument("--json", metavar="OUT", help="write the results (and versions, CPU, threads) as JSON")
     p.add_argument("--append", action="store_true",
                    help="with --json: add these results to an existing OUT instead of replacing it")

@@ -74,7 +74,7 @@ public final class SimpleRNNCell: RecurrentCell {
     }
 
     public func backward(step t: Int, dh: UnsafeMutablePointer<Float>, dz: UnsafeMutablePointer<Float>, dq: UnsafeMutablePointer<Float>,
-                         h: UnsafePointer<Float>, hPrev: UnsafePointer<Float>?, batch B: Int) {
+                         z: UnsafePointer<Float>, h: UnsafePointer<Float>, hPrev: UnsafePointer<Float>?, batch B: Int) {
         let count = B * config.units
         dz.update(from: dh, count: count)
         config.activation.backward(dz, output: h, count: count)

@@ -93,6 +93,11 @@ public final class TimeDistributed: Layer {
         inner.initialize(params, random: &random)
     }
 
+    /// The wrapped layer trains or infers with the model (TimeDistributed(Dropout) drops per step).
+    public func setMode(_ mode: ForwardMode, index: Int) {
+        inner.setMode(mode, index: index)
+    }
+
     public func forward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ params: UnsafePointer<Float>, batch: Int) {
         inner.forward(out, inp, params, batch: T * batch)
     }

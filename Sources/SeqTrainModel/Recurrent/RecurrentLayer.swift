@@ -30,10 +30,20 @@ public protocol RecurrentCell: AnyObject {
                  recurrentKernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, batch B: Int)
     /// Step `t` backward: from `dh` = dL/dh_t `[B, U]` (the cell may overwrite it) writes `dz` = dL/dz_t
     /// `[B, G]` and, when `separateRecurrentGradient`, `dq` = dL/d(recurrent projection) `[B, G]`.
+    /// `z` is the step's `[B, G]` block as `forward` left it (e.g. the gates after their activations).
     func backward(step t: Int, dh: UnsafeMutablePointer<Float>, dz: UnsafeMutablePointer<Float>, dq: UnsafeMutablePointer<Float>,
-                  h: UnsafePointer<Float>, hPrev: UnsafePointer<Float>?, batch B: Int)
+                  z: UnsafePointer<Float>, h: UnsafePointer<Float>, hPrev: UnsafePointer<Float>?, batch B: Int)
     /// Adds the direct part of dL/dh_{t-1} (only called when `hasDirectStatePath`).
     func addDirectStateGradient(step t: Int, into dhPrev: UnsafeMutablePointer<Float>, batch B: Int)
+    /// Whether the recurrent kernel multiplies something other than h_{t-1} (GRU with reset_after false
+    /// multiplies part of it by r ⊙ h_{t-1}): then the cell computes dL/dh_{t-1} and the recurrent
+    /// kernel's gradient itself, through the two methods below, instead of the driver's products.
+    var ownsRecurrentGradient: Bool { get }
+    /// Writes dL/dh_{t-1} `[B, U]` by every path, after `backward(step: t)` (t ≥ 1; only when `ownsRecurrentGradient`).
+    func previousStateGradient(step t: Int, into dhPrev: UnsafeMutablePointer<Float>, batch B: Int)
+    /// Writes the recurrent kernel's gradient `[U, G]` after the last backward step, from every step's
+    /// state `h` `[T][B][U]` (only when `ownsRecurrentGradient`).
+    func recurrentKernelGradient(_ drecurrent: UnsafeMutablePointer<Float>, states h: UnsafePointer<Float>, batch B: Int)
 }
 
 extension RecurrentCell {
@@ -41,6 +51,12 @@ extension RecurrentCell {
     public func initializeBias(_ bias: UnsafeMutablePointer<Float>) { Initializers.zeros(bias, count: biasShape?.reduce(1, *) ?? 0) }
     /// No direct path.
     public func addDirectStateGradient(step t: Int, into dhPrev: UnsafeMutablePointer<Float>, batch B: Int) {}
+    /// The driver's products: the recurrent kernel multiplies h_{t-1}.
+    public var ownsRecurrentGradient: Bool { false }
+    /// Not called unless `ownsRecurrentGradient`.
+    public func previousStateGradient(step t: Int, into dhPrev: UnsafeMutablePointer<Float>, batch B: Int) {}
+    /// Not called unless `ownsRecurrentGradient`.
+    public func recurrentKernelGradient(_ drecurrent: UnsafeMutablePointer<Float>, states h: UnsafePointer<Float>, batch B: Int) {}
 }
 
 /// The output shape of a recurrent layer, or why its input is not a sequence.
@@ -148,18 +164,26 @@ public final class RecurrentLayer<Cell: RecurrentCell>: Layer {
         // dh of the last step: from the output, which is the last step or every step.
         dh.update(from: returnSequences ? dout + (T - 1) * step : dout, count: step)
         for t in stride(from: T - 1, through: 0, by: -1) {
-            cell.backward(step: t, dh: dh, dz: dz + t * B * G, dq: dq + t * B * G, h: h + t * step,
+            cell.backward(step: t, dh: dh, dz: dz + t * B * G, dq: dq + t * B * G, z: z.pointer + t * B * G, h: h + t * step,
                           hPrev: t == 0 ? nil : h + (t - 1) * step, batch: B)
             guard t > 0 else { break }
-            Gemm.nn(B, U, G, dq + t * B * G, recurrentT.pointer, dh, accumulate: false)  // dh_{t-1} = dq_t · recurrent_kernelᵀ
-            if cell.hasDirectStatePath { cell.addDirectStateGradient(step: t, into: dh, batch: B) }
+            if cell.ownsRecurrentGradient {
+                cell.previousStateGradient(step: t, into: dh, batch: B)
+            } else {
+                Gemm.nn(B, U, G, dq + t * B * G, recurrentT.pointer, dh, accumulate: false)  // dh_{t-1} = dq_t · recurrent_kernelᵀ
+                if cell.hasDirectStatePath { cell.addDirectStateGradient(step: t, into: dh, batch: B) }
+            }
             if returnSequences {
                 let douts = dout + (t - 1) * step
                 for i in 0..<step { dh[i] += douts[i] }
             }
         }
         Gemm.tn(F, G, T * B, inp, dz, dkernel, accumulate: false)                     // Σ_t x_tᵀ dz_t
-        Gemm.tn(U, G, (T - 1) * B, h, dq + B * G, drecurrent, accumulate: false)     // Σ_t h_{t-1}ᵀ dq_t
+        if cell.ownsRecurrentGradient {
+            cell.recurrentKernelGradient(drecurrent, states: h, batch: B)
+        } else {
+            Gemm.tn(U, G, (T - 1) * B, h, dq + B * G, drecurrent, accumulate: false)  // Σ_t h_{t-1}ᵀ dq_t
+        }
         if let biasShape = cell.biasShape {
             Gemm.columnSums(T * B, G, dz, dbias, accumulate: false)
             if biasShape.count == 2 { Gemm.columnSums(T * B, G, dq, dbias + G, accumulate: false) }
