@@ -103,7 +103,7 @@ final class Section15_4Tests: XCTestCase {
             (data + "model:\n  - LSTM: {units: 20}\n  - Conv1D: {filters: 10, kernel_size: 2}\n", 4, 5,
              ["Conv1D reads a sequence", "model.0 (LSTM) outputs (None, 20)", "set return_sequences: true on model.0 (LSTM)"]),
             (data + "model:\n  - TimeDistributed: {Conv1D: {filters: 10, kernel_size: 1}}\n", 3, 5,
-             ["TimeDistributed(Conv1D): Conv1D reads a sequence", "not inside TimeDistributed"]),
+             ["TimeDistributed gives Conv1D one step of the data at a time", "use Conv1D in model: directly"]),
             (data + "model:\n  - GRU: {units: 4, reset_after: maybe}\n", 3, 34, ["reset_after", "maybe"]),
             (data + "model:\n  - LSTM: {units: 4, recurrent_activation: hard_sigmoid}\n", 3, 44, ["recurrent_activation", "hard_sigmoid"]),
             (data + "model:\n  - LSTM: {units: 4, unit_forget_bias: 1}\n  - Dense: {units: 10}\n", 3, 40, ["unit_forget_bias"]),

@@ -73,17 +73,30 @@ public struct GRUConfig: LayerConfig {
 /// The step's end both GRU cells share. Dims: B batch, U units, G = 3U.
 extension GRUConfig {
     /// Applies the activation to the candidate block of every row of `z` (the gates z and r are done)
-    /// and writes `h_t = z ⊙ h_{t-1} + (1 − z) ⊙ h̃`, with h_{-1} = 0.
+    /// and writes the new state.
     func candidateAndState(_ z: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>?, h: UnsafeMutablePointer<Float>, batch B: Int) {
+        for b in 0..<B { activation.apply(z + b * 3 * units + 2 * units, count: units) }
+        newState(z, hPrev: hPrev, h: h, batch: B)
+    }
+
+    /// `h_t = z ⊙ h_{t-1} + (1 − z) ⊙ h̃` from the activated gates in `z`, with h_{-1} = 0; 4 units at a
+    /// time, then one at a time (the same operations per element).
+    func newState(_ z: UnsafePointer<Float>, hPrev: UnsafePointer<Float>?, h: UnsafeMutablePointer<Float>, batch B: Int) {
         let U = units, G = 3 * U
         for b in 0..<B {
-            let row = z + b * G, state = h + b * U
-            activation.apply(row + 2 * U, count: U)
+            let update = z + b * G, candidate = z + b * G + 2 * U, state = h + b * U
+            var u = 0
             if let hPrev {
                 let previous = hPrev + b * U
-                for u in 0..<U { state[u] = row[u] * previous[u] + (1 - row[u]) * row[2 * U + u] }
+                while u + 4 <= U {
+                    let zu = SIMDLoops.load4(update + u)
+                    SIMDLoops.store4(zu * SIMDLoops.load4(previous + u) + (1 - zu) * SIMDLoops.load4(candidate + u), state + u)
+                    u += 4
+                }
+                while u < U { state[u] = update[u] * previous[u] + (1 - update[u]) * candidate[u]; u += 1 }
             } else {
-                for u in 0..<U { state[u] = (1 - row[u]) * row[2 * U + u] }
+                while u + 4 <= U { SIMDLoops.store4((1 - SIMDLoops.load4(update + u)) * SIMDLoops.load4(candidate + u), state + u); u += 4 }
+                while u < U { state[u] = (1 - update[u]) * candidate[u]; u += 1 }
             }
         }
     }
@@ -103,6 +116,8 @@ public final class GRUCell: RecurrentCell {
     private var recurrentCandidate = FloatBuffer(count: 0)
     /// One step's recurrent projection `[B][3U]`, and dL/dh_t ⊙ z kept for the direct path `[B][U]`.
     private var projection = FloatBuffer(count: 0), direct = FloatBuffer(count: 0)
+    /// One step's candidate block `[B][U]`, activated apart from the gates.
+    private var candidates = FloatBuffer(count: 0)
 
     /// The cell of a GRU with these options (`reset_after` true).
     public init(_ config: GRUConfig) { self.config = config }
@@ -111,6 +126,7 @@ public final class GRUCell: RecurrentCell {
         recurrentCandidate = FloatBuffer(count: steps * maxBatch * units)
         projection = FloatBuffer(count: maxBatch * gateWidth)
         direct = FloatBuffer(count: maxBatch * units)
+        candidates = FloatBuffer(count: maxBatch * units)
     }
 
     public func forward(step t: Int, z: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>?, h: UnsafeMutablePointer<Float>,
@@ -118,17 +134,25 @@ public final class GRUCell: RecurrentCell {
         let U = units, G = 3 * U, q = projection.pointer
         if let hPrev { Gemm.nn(B, G, U, hPrev, recurrentKernel, q, accumulate: false) } else { q.update(repeating: 0, count: B * G) }
         if let bias { Gemm.addRows(B, G, q, bias + G) }  // the recurrent bias, row 1 of [2, 3U]
-        let kept = recurrentCandidate.pointer + t * B * U
+        let kept = recurrentCandidate.pointer + t * B * U, candidate = candidates.pointer
         for b in 0..<B {
             let row = z + b * G, qRow = q + b * G
-            for u in 0..<(2 * U) { row[u] += qRow[u] }
-            config.recurrentActivation.apply(row, count: 2 * U)
-            for u in 0..<U {
-                kept[b * U + u] = qRow[2 * U + u]
-                row[2 * U + u] += row[U + u] * qRow[2 * U + u]  // xh + r ⊙ hh
-            }
+            SIMDLoops.add(row, qRow, count: 2 * U)  // xz + hz, xr + hr
+            (candidate + b * U).update(from: row + 2 * U, count: U)
+            (kept + b * U).update(from: qRow + 2 * U, count: U)
         }
-        config.candidateAndState(z, hPrev: hPrev, h: h, batch: B)
+        // The gates in one call over the whole block (each element gets the same bits however the
+        // kernel groups them; the candidate block's values there are replaced below), the candidate apart.
+        config.recurrentActivation.apply(z, count: B * G)
+        for b in 0..<B {
+            let reset = z + b * G + U, hh = kept + b * U, pre = candidate + b * U
+            var u = 0
+            while u + 4 <= U { SIMDLoops.store4(SIMDLoops.load4(pre + u) + SIMDLoops.load4(reset + u) * SIMDLoops.load4(hh + u), pre + u); u += 4 }
+            while u < U { pre[u] = pre[u] + reset[u] * hh[u]; u += 1 }  // xh + r ⊙ hh
+        }
+        config.activation.apply(candidate, count: B * U)
+        for b in 0..<B { (z + b * G + 2 * U).update(from: candidate + b * U, count: U) }
+        config.newState(z, hPrev: hPrev, h: h, batch: B)
     }
 
     public func backward(step t: Int, dh: UnsafeMutablePointer<Float>, dz: UnsafeMutablePointer<Float>, dq: UnsafeMutablePointer<Float>,
