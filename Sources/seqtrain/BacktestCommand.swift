@@ -18,7 +18,7 @@ struct BacktestCommand: ParsableCommand {
     /// Output formats.
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, csv, json }
 
-    @Argument(help: "A run folder, e.g. runs/nino12/20261129T205422Z.")
+    @Argument(help: "A run folder, e.g. runs/nino12/20261129T205422Z.", completion: .directory)
     var runDir: String
 
     @Option(help: "The split whose samples are the origins: valid or test.")

@@ -10,7 +10,7 @@ struct Diff: ParsableCommand {
     /// Output formats.
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, markdown, csv, json }
 
-    @Argument(help: "Two or more run folders, e.g. runs/seq2seq/* (one column per run).")
+    @Argument(help: "Two or more run folders, e.g. runs/seq2seq/* (one column per run).", completion: .directory)
     var runDirs: [String]
 
     @Option(help: "Output format: text, markdown, csv or json.")

@@ -6,7 +6,7 @@ import SeqTrain
 struct Plot: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Overlay the learning curves of several runs in one SVG file.")
 
-    @Argument(help: "Run folders.")
+    @Argument(help: "Run folders.", completion: .directory)
     var runDirs: [String]
 
     @Option(help: "The history column to plot, e.g. val_loss, loss, val_last_time_step_mse.")

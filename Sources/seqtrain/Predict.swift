@@ -14,10 +14,10 @@ struct Predict: ParsableCommand {
             and written as CSV.
             """)
 
-    @Argument(help: "The run folder.")
+    @Argument(help: "The run folder.", completion: .directory)
     var runDir: String
 
-    @Option(help: "The series: a CSV file with the run's columns, or (generated-data runs) one value per line.")
+    @Option(help: "The series: a CSV file with the run's columns, or (generated-data runs) one value per line.", completion: .file(extensions: ["csv", "txt"]))
     var input: String
 
     @Option(help: "Steps to forecast (default: the model's horizon; any number for a next-value model).")

@@ -7,7 +7,7 @@ struct Resume: ParsableCommand {
         abstract: "Continue an interrupted run from its last checkpoint, in the same folder.",
         discussion: "For the same config the run ends with a history.csv and checkpoints byte-identical to an uninterrupted run.")
 
-    @Argument(help: "The run folder, e.g. runs/seq2seq/20261129T120000Z.")
+    @Argument(help: "The run folder, e.g. runs/seq2seq/20261129T120000Z.", completion: .directory)
     var runDir: String
 
     @OptionGroup var threading: ThreadOptions
@@ -24,7 +24,7 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Retrain the first epochs of a run and report whether they match it bit for bit.")
 
-    @Argument(help: "The run folder.")
+    @Argument(help: "The run folder.", completion: .directory)
     var runDir: String
 
     @Option(help: "Epochs to retrain (default: every epoch the run recorded).")

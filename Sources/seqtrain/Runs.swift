@@ -10,7 +10,7 @@ struct Runs: ParsableCommand {
     /// Sort keys.
     enum SortKey: String, ExpressibleByArgument, CaseIterable { case started, best, name, status }
 
-    @Argument(help: "A runs folder, one experiment's folder (runs/seq2seq) or a run (default: runs).")
+    @Argument(help: "A runs folder, one experiment's folder (runs/seq2seq) or a run (default: runs).", completion: .directory)
     var folder: String = "runs"
 
     @Option(help: "Sort by started, best, name or status.")

@@ -8,7 +8,7 @@ struct SeqTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seqtrain",
         abstract: "Train small sequence models from YAML experiment files.",
-        version: SeqTrainVersion.current,
+        version: SeqTrainVersion.description,
         subcommands: [Train.self, Check.self, Eval.self, BacktestCommand.self, Predict.self, Resume.self, Verify.self, Sweep.self, SweepPoint.self, Runs.self,
                       Diff.self, Plot.self, Bench.self],
         defaultSubcommand: Train.self

@@ -6,10 +6,10 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train the experiment of a YAML file into a new run folder (the default command).")
 
-    @Argument(help: "The experiment file, e.g. configs/seq2seq.yaml.")
+    @Argument(help: "The experiment file, e.g. configs/seq2seq.yaml.", completion: .file(extensions: ["yaml", "yml"]))
     var config: String
 
-    @Option(name: .customLong("runs-dir"), help: "Where run folders go.")
+    @Option(name: .customLong("runs-dir"), help: "Where run folders go.", completion: .directory)
     var runsDir: String = "runs"
 
     @OptionGroup var threading: ThreadOptions
@@ -34,7 +34,7 @@ struct Train: ParsableCommand {
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Validate an experiment file and print its model; train nothing.")
 
-    @Argument(help: "The experiment file.")
+    @Argument(help: "The experiment file.", completion: .file(extensions: ["yaml", "yml"]))
     var config: String
 
     @OptionGroup var overrides: OverrideOptions
@@ -92,7 +92,7 @@ extension Check {
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Evaluate a run's checkpoint on a split.")
 
-    @Argument(help: "A run folder, e.g. runs/seq2seq/20261129T120000Z.")
+    @Argument(help: "A run folder, e.g. runs/seq2seq/20261129T120000Z.", completion: .directory)
     var runDir: String
 
     @Option(help: "The split to evaluate: valid or test.")
