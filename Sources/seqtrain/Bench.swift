@@ -9,6 +9,7 @@ struct Bench: ParsableCommand {
         discussion: """
             Each config runs in its own process, so peak memory is that of one training run. With --peers, \
             the Keras timings written by scripts/peers/keras_bench.py --json are shown beside seqtrain's, as ratios.
+            Example: seqtrain bench configs/lstm.yaml --epochs 3 --threads 2
             """)
 
     /// The chapter's trainable experiments, the default set.

@@ -4,7 +4,9 @@ import SeqTrain
 
 /// `seqtrain plot RUN…`: several runs' curves overlaid in one SVG.
 struct Plot: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Overlay the learning curves of several runs in one SVG file.")
+    static let configuration = CommandConfiguration(
+        abstract: "Overlay the learning curves of several runs in one SVG file.",
+        discussion: "Example: seqtrain plot runs/lstm/* runs/gru/* --metric val_loss --output curves.svg")
 
     @Argument(help: "Run folders.", completion: .directory)
     var runDirs: [String]

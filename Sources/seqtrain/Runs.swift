@@ -5,7 +5,8 @@ import SeqTrain
 /// `seqtrain runs [DIR]`: a table of run folders.
 struct Runs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List runs: name, start, overrides, best val_loss, epochs and status (running, finished, stopped early, interrupted, failed, unreadable).")
+        abstract: "List runs: name, start, overrides, best val_loss, epochs and status (running, finished, stopped early, interrupted, failed, unreadable).",
+        discussion: "Example: seqtrain runs runs/seq2seq --sort best")
 
     /// Sort keys.
     enum SortKey: String, ExpressibleByArgument, CaseIterable { case started, best, name, status }

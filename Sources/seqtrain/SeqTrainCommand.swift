@@ -8,11 +8,23 @@ struct SeqTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seqtrain",
         abstract: "Train small sequence models from YAML experiment files.",
+        discussion: """
+            Examples:
+              seqtrain init mine && seqtrain check mine.yaml && seqtrain mine.yaml
+              seqtrain help config data.window          # what a key of the experiment file means
+              source <(seqtrain --generate-completion-script bash)   # completion (zsh, fish too)
+            """,
         version: SeqTrainVersion.description,
         subcommands: [Train.self, Check.self, Eval.self, BacktestCommand.self, Predict.self, Resume.self, Verify.self, Sweep.self, SweepPoint.self, Runs.self,
-                      Diff.self, Plot.self, Bench.self],
+                      Diff.self, Plot.self, Bench.self, Init.self, Schema.self],
         defaultSubcommand: Train.self
     )
+
+    /// `seqtrain help config KEY` is answered here; everything else goes to swift-argument-parser.
+    static func main() {
+        _ = ConfigKeyHelp.handle(Array(CommandLine.arguments.dropFirst()))
+        main(nil)
+    }
 }
 
 /// `--threads N`, shared by every command that trains.

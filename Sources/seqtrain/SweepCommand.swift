@@ -110,7 +110,7 @@ struct SweepPoint: ParsableCommand {
         abstract: "Run one point of a sweep by its index (what sweep executors and cluster jobs run).",
         discussion: """
             Reads SWEEP_DIR/plan.json (written by seqtrain sweep) and trains point INDEX: nothing when it is \
-            complete, a resume of its interrupted run, or a new run. For a job array: \
+            complete, a resume of its interrupted run, or a new run. Example (a job array's task): \
             seqtrain sweep-point runs/deep_rnn/sweep-4d1570eb $SLURM_ARRAY_TASK_ID --log
             """)
 

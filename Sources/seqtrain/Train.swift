@@ -4,7 +4,8 @@ import SeqTrain
 /// `seqtrain [train] CONFIG`: check, build, train and write a new run.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train the experiment of a YAML file into a new run folder (the default command).")
+        abstract: "Train the experiment of a YAML file into a new run folder (the default command).",
+        discussion: "Example: seqtrain configs/seq2seq.yaml --set train.optimizer.learning_rate=0.005 --threads 2")
 
     @Argument(help: "The experiment file, e.g. configs/seq2seq.yaml.", completion: .file(extensions: ["yaml", "yml"]))
     var config: String
@@ -32,7 +33,9 @@ struct Train: ParsableCommand {
 
 /// `seqtrain check CONFIG`: validate and print the model summary, train nothing.
 struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Validate an experiment file and print its model; train nothing.")
+    static let configuration = CommandConfiguration(
+        abstract: "Validate an experiment file and print its model; train nothing.",
+        discussion: "Example: seqtrain check configs/nino12.yaml --set data.window=36")
 
     @Argument(help: "The experiment file.", completion: .file(extensions: ["yaml", "yml"]))
     var config: String
@@ -90,7 +93,9 @@ extension Check {
 
 /// `seqtrain eval RUN_DIR`: the loss and metrics of a run's checkpoint on a split.
 struct Eval: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Evaluate a run's checkpoint on a split.")
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a run's checkpoint on a split.",
+        discussion: "Example: seqtrain eval runs/seq2seq/20261129T120000Z --split test --checkpoint last")
 
     @Argument(help: "A run folder, e.g. runs/seq2seq/20261129T120000Z.", completion: .directory)
     var runDir: String
