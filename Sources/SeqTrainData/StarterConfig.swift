@@ -7,7 +7,7 @@ import SeqTrainConfig
 /// Each starter passes `seqtrain check` as written.
 public enum StarterConfig {
     /// The lines that tell an editor where the JSON Schema is (after `seqtrain schema > …`).
-    static func editorHint(_ name: String) -> String {
+    static var editorHint: String {
         """
         # Editor completion and checks: run `seqtrain schema > seqtrain.schema.json` here, then make the
         # next line the file's first line (VS Code's YAML extension or any yaml-language-server editor):
@@ -22,7 +22,7 @@ public enum StarterConfig {
         """
         # \(name): a starter experiment (seqtrain init). Check it with `seqtrain check \(name).yaml`,
         # train it with `seqtrain \(name).yaml`; every key not written takes its default.
-        \(editorHint(name))name: \(name)
+        \(editorHint)name: \(name)
         seed: 42                      # same seed, same numbers: data, initial weights, shuffling
         data:
           # The chapter's synthetic series: two sines plus noise, one series per sample.
@@ -90,11 +90,11 @@ public enum StarterConfig {
         let timeKey = time.map { ", time_column: \(YAMLText.string($0))" } ?? ""
         let skipped = other.filter { $0 != time }
         return """
-            # \(name): a starter experiment for \(path) (seqtrain init --csv): \(rows) rows, numeric columns
-            # \(numeric.joined(separator: ", "))\(skipped.isEmpty ? "" : "; not numeric, left out: " + skipped.joined(separator: ", ")).
+            # \(name): a starter experiment (seqtrain init --csv) for \(path), \(rows) rows.
+            # Numeric columns: \(numeric.joined(separator: ", "))\(skipped.isEmpty ? "" : "; not numeric, left out: " + skipped.joined(separator: ", ")).
             # It forecasts the next value of \(target) from the last \(window) rows of every column.
             # Check it with `seqtrain check \(name).yaml`, train it with `seqtrain \(name).yaml`.
-            \(editorHint(name))name: \(name)
+            \(editorHint)name: \(name)
             seed: 42
             data:
               source: {csv: \(YAMLText.string(path)), columns: [\(columns)], targets: [\(YAMLText.string(target))]\(timeKey)}

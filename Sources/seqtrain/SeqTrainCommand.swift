@@ -11,8 +11,9 @@ struct SeqTrainCommand: ParsableCommand {
         discussion: """
             Examples:
               seqtrain init mine && seqtrain check mine.yaml && seqtrain mine.yaml
-              seqtrain help config data.window          # what a key of the experiment file means
-              source <(seqtrain --generate-completion-script bash)   # completion (zsh, fish too)
+              seqtrain help config data.window       (explains a key of the file)
+              seqtrain schema > seqtrain.schema.json (for editors)
+              source <(seqtrain --generate-completion-script bash)
             """,
         version: SeqTrainVersion.description,
         subcommands: [Train.self, Check.self, Eval.self, BacktestCommand.self, Predict.self, Resume.self, Verify.self, Sweep.self, SweepPoint.self, Runs.self,

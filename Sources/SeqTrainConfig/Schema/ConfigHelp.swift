@@ -43,7 +43,7 @@ public struct ConfigHelp {
         self.types = types
     }
 
-    /// The explanation of `key` (a dotted path, its last part, or a type's name), or a diagnostic
+    /// The explanation of `key` (a dotted path, its end, or a type's name), or a diagnostic
     /// with a suggestion when nothing matches.
     public func explain(_ key: String) -> Result<String, Diagnostic> {
         if let type = types.first(where: { $0.name == key }) {
@@ -52,6 +52,10 @@ public struct ConfigHelp {
         }
         var matches = entries.filter { $0.path == key }
         if matches.isEmpty { matches = entries.filter { $0.path.hasSuffix("." + key) } }
+        if matches.isEmpty, let last = key.split(separator: ".").last, last != Substring(key) {
+            // `train.optimizer.learning_rate`: each optimizer's learning_rate (their defaults differ).
+            matches = entries.filter { $0.path.hasSuffix("." + last) }
+        }
         if matches.isEmpty {
             // Compared with whole paths and with their last parts, so that `windw` finds `data.window`.
             let names = entries.map(\.path) + types.map(\.name)
