@@ -9,6 +9,8 @@ public protocol CallbackConfig: Equatable, Sendable {
     static var name: String { get }
     /// The option keys it accepts.
     static var optionKeys: [String] { get }
+    /// The options described for the JSON Schema and `seqtrain help config` (names equal `optionKeys`).
+    static var optionSchema: [OptionSpec] { get }
     /// Reads the options; nil after reporting every problem to `options`.
     static func parse(_ options: inout CallbackOptions) -> Self?
     /// The options as resolved YAML values, every default written out, in Keras's order.

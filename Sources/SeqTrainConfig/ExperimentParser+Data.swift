@@ -13,7 +13,7 @@ extension ExperimentParser {
         var nodes: [String: Node] = [:]
         if let node {
             guard let entries = reader.mapping(node, "data") else { return nil }
-            reader.checkKeys(entries, allowed: ["source", "window", "target", "horizon", "split", "stride", "standardize"], in: "data")
+            reader.checkKeys(entries, allowed: ExperimentKeys.data.map(\.name), in: "data")
             var ok = true
             for entry in entries {
                 nodes[entry.key] = entry.value
@@ -82,7 +82,7 @@ extension ExperimentParser {
         if keys.contains("csv") {
             return parseCSVSource(node, entries, reader: &reader)
         }
-        reader.checkKeys(entries, allowed: ["generator", "series"], in: "data.source")
+        reader.checkKeys(entries, allowed: ExperimentKeys.generatorSource.map(\.name), in: "data.source")
         var series = 10_000
         for entry in entries {
             if entry.key == "generator", let text = reader.scalarText(entry.value, "data.source.generator", expected: "sine"),
@@ -104,7 +104,7 @@ extension ExperimentParser {
     }
 
     private static func parseCSVSource(_ node: Node, _ entries: [NodeReader.Entry], reader: inout NodeReader) -> DataSource? {
-        reader.checkKeys(entries, allowed: ["csv", "columns", "targets", "time_column"], in: "data.source (a csv source)")
+        reader.checkKeys(entries, allowed: ExperimentKeys.csvSource.map(\.name), in: "data.source (a csv source)")
         let value = { (key: String) in entries.first { $0.key == key }?.value }
         guard let path = reader.scalarText(value("csv")!, "data.source.csv", expected: "a file path"), !path.isEmpty else {
             reader.error(value("csv"), "data.source.csv must be the path of a CSV file")
@@ -167,7 +167,7 @@ extension ExperimentParser {
 
     private static func parseSplit(_ node: Node, reader: inout NodeReader) -> Split? {
         guard let entries = reader.mapping(node, "data.split") else { return nil }
-        reader.checkKeys(entries, allowed: ["train", "valid", "test"], in: "data.split")
+        reader.checkKeys(entries, allowed: ExperimentKeys.split.map(\.name), in: "data.split")
         var sizes: [String: SplitSize] = [:]
         var ok = true
         for entry in entries where ["train", "valid", "test"].contains(entry.key) {

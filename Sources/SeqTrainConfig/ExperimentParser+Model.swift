@@ -33,7 +33,7 @@ extension ExperimentParser {
         var config = TrainConfig()
         guard let node else { return config }
         guard let entries = reader.mapping(node, "train") else { return nil }
-        reader.checkKeys(entries, allowed: ["epochs", "batch_size", "shuffle", "loss", "optimizer", "metrics", "callbacks", "tensorboard"], in: "train")
+        reader.checkKeys(entries, allowed: ExperimentKeys.train.map(\.name), in: "train")
         var ok = true
         for entry in entries {
             switch entry.key {

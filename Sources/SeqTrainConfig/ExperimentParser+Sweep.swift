@@ -44,7 +44,7 @@ extension ExperimentParser {
     }
 
     /// The keys of a block with a method (the others are config paths of a grid).
-    static let sweepKeys = ["method", "trials", "seed", "parameters", "halving"]
+    static let sweepKeys = ExperimentKeys.sweep.map(\.name)
 
     /// The block; nil (with errors) when malformed.
     static func parseSweep(_ node: Node, reader: inout NodeReader) -> SweepSpec? {
@@ -195,7 +195,7 @@ extension ExperimentParser {
     static func parseHalving(_ node: Node, reader: inout NodeReader) -> HalvingSpec? {
         guard let entries = reader.mapping(node, "sweep.halving") else { return nil }
         let before = reader.diagnostics.count
-        reader.checkKeys(entries, allowed: ["metric", "min_epochs", "eta"], in: "sweep.halving")
+        reader.checkKeys(entries, allowed: ExperimentKeys.halving.map(\.name), in: "sweep.halving")
         var spec = HalvingSpec()
         for entry in entries {
             switch entry.key {

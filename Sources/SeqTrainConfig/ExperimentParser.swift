@@ -133,7 +133,7 @@ public enum ExperimentParser {
 
     private static func parseRoot(_ root: Node, defaultName: String, vocabulary: Vocabulary, reader: inout NodeReader) -> Experiment? {
         guard let entries = reader.mapping(root, "the experiment") else { return nil }
-        reader.checkKeys(entries, allowed: ["name", "seed", "data", "model", "train", "sweep"], in: "the experiment")
+        reader.checkKeys(entries, allowed: ExperimentKeys.root.map(\.name), in: "the experiment")
         let value = { (key: String) in entries.first { $0.key == key }?.value }
 
         var name: String? = defaultName

@@ -14,6 +14,8 @@ public protocol LayerConfig: Equatable, Sendable {
     /// The option keys the layer accepts (others are reported with a suggestion); nil when the
     /// layer reads its option mapping itself (`TimeDistributed`).
     static var optionKeys: [String]? { get }
+    /// The options described for the JSON Schema and `seqtrain help config` (names equal `optionKeys`).
+    static var optionSchema: [OptionSpec] { get }
     /// Reads the options; nil after reporting every problem to `options`.
     static func parse(_ options: inout LayerOptions) -> Self?
     /// The options as resolved YAML values, every default written out, in Keras's order.

@@ -8,6 +8,8 @@ public protocol OptimizerRule: Equatable, Sendable {
     static var name: String { get }
     /// The option keys it accepts besides `name`, `weight_decay`, `clipnorm` and `clipvalue`.
     static var optionKeys: [String] { get }
+    /// The options described for the JSON Schema and `seqtrain help config` (names equal `optionKeys`).
+    static var optionSchema: [OptionSpec] { get }
     /// `weight_decay` when the file has none: nil (no decay) except for AdamW.
     static var defaultWeightDecay: Double? { get }
     /// Reads the options; nil after reporting every problem to `options`.
@@ -127,7 +129,16 @@ public struct OptimizerCatalog: @unchecked Sendable {
     public var names: [String] { types.map { $0.name } }
 
     /// Keys every optimizer takes besides its own options.
-    static let commonKeys = ["weight_decay", "clipnorm", "clipvalue"]
+    static let commonKeys = commonOptionSchema.map(\.name)
+
+    /// The options every optimizer accepts besides `name` and its own (read by the parser's
+    /// weight-decay and clipping steps).
+    public static let commonOptionSchema: [OptionSpec] = [
+        OptionSpec("weight_decay", .nullableNumber, minimum: 0,
+                   "Decoupled weight decay, w -= w * weight_decay * lr before each update (default: none; adamw 0.004)."),
+        OptionSpec("clipnorm", .number, minimum: 0, exclusiveMinimum: true, "Clip each gradient's norm to this."),
+        OptionSpec("clipvalue", .number, minimum: 0, exclusiveMinimum: true, "Clip each gradient element to [-clipvalue, clipvalue]."),
+    ]
 
     /// `train.optimizer`: a bare name, or a mapping whose `name` defaults to adam (clipping is read by
     /// `GradientClipping.parse`); nil after reporting the problems.

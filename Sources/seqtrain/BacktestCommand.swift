@@ -13,12 +13,13 @@ struct BacktestCommand: ParsableCommand {
             Errors are in the target's own units: mae, rmse, mase and rmsse (scaled by the seasonal-naive error \
             on the train rows, Hyndman and Koehler) and smape (percent), per step ahead and overall. Writes \
             backtest.svg (the error by step ahead) into the run folder.
+            Example: seqtrain backtest runs/nino12/20261129T205422Z --split test --season 12
             """)
 
     /// Output formats.
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, csv, json }
 
-    @Argument(help: "A run folder, e.g. runs/nino12/20261129T205422Z.")
+    @Argument(help: "A run folder, e.g. runs/nino12/20261129T205422Z.", completion: .directory)
     var runDir: String
 
     @Option(help: "The split whose samples are the origins: valid or test.")

@@ -9,13 +9,14 @@ struct Bench: ParsableCommand {
         discussion: """
             Each config runs in its own process, so peak memory is that of one training run. With --peers, \
             the Keras timings written by scripts/peers/keras_bench.py --json are shown beside seqtrain's, as ratios.
+            Example: seqtrain bench configs/lstm.yaml --epochs 3 --threads 2
             """)
 
     /// The chapter's trainable experiments, the default set.
     static let chapterConfigs = ["linear", "simple_rnn", "deep_rnn", "deep_rnn_dense", "seq2vec", "seq2seq", "lstm", "gru", "conv1d_gru", "wavenet"]
         .map { "configs/\($0).yaml" }
 
-    @Argument(help: "Experiment files (default: the chapter's configs under configs/).")
+    @Argument(help: "Experiment files (default: the chapter's configs under configs/).", completion: .file(extensions: ["yaml", "yml"]))
     var configs: [String] = []
 
     @Option(help: "Epochs to time per config; the median is reported.")
@@ -28,7 +29,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Override the units of every recurrent layer but the last, e.g. 128 for a larger model.")
     var units: Int?
 
-    @Option(help: "Keras results (JSON from scripts/peers/keras_bench.py --json) to compare with.")
+    @Option(help: "Keras results (JSON from scripts/peers/keras_bench.py --json) to compare with.", completion: .file(extensions: ["json"]))
     var peers: String?
 
     @Flag(help: "Print JSON instead of a table.")

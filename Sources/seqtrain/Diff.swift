@@ -5,12 +5,13 @@ import SeqTrain
 /// `seqtrain diff RUN_A RUN_B [RUN…]`: what differs between runs and how their histories compare.
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Compare runs: the config keys that differ, the histories side by side, the best epochs, a verdict.")
+        abstract: "Compare runs: the config keys that differ, the histories side by side, the best epochs, a verdict.",
+        discussion: "Example: seqtrain diff runs/seq2seq/* --format markdown")
 
     /// Output formats.
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, markdown, csv, json }
 
-    @Argument(help: "Two or more run folders, e.g. runs/seq2seq/* (one column per run).")
+    @Argument(help: "Two or more run folders, e.g. runs/seq2seq/* (one column per run).", completion: .directory)
     var runDirs: [String]
 
     @Option(help: "Output format: text, markdown, csv or json.")

@@ -4,9 +4,11 @@ import SeqTrain
 
 /// `seqtrain plot RUN…`: several runs' curves overlaid in one SVG.
 struct Plot: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Overlay the learning curves of several runs in one SVG file.")
+    static let configuration = CommandConfiguration(
+        abstract: "Overlay the learning curves of several runs in one SVG file.",
+        discussion: "Example: seqtrain plot runs/lstm/* runs/gru/* --metric val_loss --output curves.svg")
 
-    @Argument(help: "Run folders.")
+    @Argument(help: "Run folders.", completion: .directory)
     var runDirs: [String]
 
     @Option(help: "The history column to plot, e.g. val_loss, loss, val_last_time_step_mse.")

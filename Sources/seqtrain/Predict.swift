@@ -12,12 +12,13 @@ struct Predict: ParsableCommand {
             same columns (a header row names them); it is standardised as the training data was, and the forecast \
             is given in the original units. The last `window` rows are the model's input. The forecast is printed \
             and written as CSV.
+            Example: seqtrain predict runs/nino12/20261129T205422Z --input data/nino12-sst.csv --steps 12
             """)
 
-    @Argument(help: "The run folder.")
+    @Argument(help: "The run folder.", completion: .directory)
     var runDir: String
 
-    @Option(help: "The series: a CSV file with the run's columns, or (generated-data runs) one value per line.")
+    @Option(help: "The series: a CSV file with the run's columns, or (generated-data runs) one value per line.", completion: .file(extensions: ["csv", "txt"]))
     var input: String
 
     @Option(help: "Steps to forecast (default: the model's horizon; any number for a next-value model).")

@@ -5,9 +5,12 @@ import SeqTrain
 struct Resume: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Continue an interrupted run from its last checkpoint, in the same folder.",
-        discussion: "For the same config the run ends with a history.csv and checkpoints byte-identical to an uninterrupted run.")
+        discussion: """
+            For the same config the run ends with a history.csv and checkpoints byte-identical to an uninterrupted run.
+            Example: seqtrain resume runs/seq2seq/20261129T120000Z
+            """)
 
-    @Argument(help: "The run folder, e.g. runs/seq2seq/20261129T120000Z.")
+    @Argument(help: "The run folder, e.g. runs/seq2seq/20261129T120000Z.", completion: .directory)
     var runDir: String
 
     @OptionGroup var threading: ThreadOptions
@@ -22,9 +25,10 @@ struct Resume: ParsableCommand {
 /// `seqtrain verify RUN_DIR [--epochs K]`: retrain and compare bit for bit.
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Retrain the first epochs of a run and report whether they match it bit for bit.")
+        abstract: "Retrain the first epochs of a run and report whether they match it bit for bit.",
+        discussion: "Example: seqtrain verify runs/seq2seq/20261129T120000Z --epochs 2")
 
-    @Argument(help: "The run folder.")
+    @Argument(help: "The run folder.", completion: .directory)
     var runDir: String
 
     @Option(help: "Epochs to retrain (default: every epoch the run recorded).")

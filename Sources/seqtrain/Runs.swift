@@ -5,12 +5,13 @@ import SeqTrain
 /// `seqtrain runs [DIR]`: a table of run folders.
 struct Runs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List runs: name, start, overrides, best val_loss, epochs and status (running, finished, stopped early, interrupted, failed, unreadable).")
+        abstract: "List runs: name, start, overrides, best val_loss, epochs and status (running, finished, stopped early, interrupted, failed, unreadable).",
+        discussion: "Example: seqtrain runs runs/seq2seq --sort best")
 
     /// Sort keys.
     enum SortKey: String, ExpressibleByArgument, CaseIterable { case started, best, name, status }
 
-    @Argument(help: "A runs folder, one experiment's folder (runs/seq2seq) or a run (default: runs).")
+    @Argument(help: "A runs folder, one experiment's folder (runs/seq2seq) or a run (default: runs).", completion: .directory)
     var folder: String = "runs"
 
     @Option(help: "Sort by started, best, name or status.")

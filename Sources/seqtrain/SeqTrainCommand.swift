@@ -8,11 +8,24 @@ struct SeqTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seqtrain",
         abstract: "Train small sequence models from YAML experiment files.",
-        version: SeqTrainVersion.current,
+        discussion: """
+            Examples:
+              seqtrain init mine && seqtrain check mine.yaml && seqtrain mine.yaml
+              seqtrain help config data.window       (explains a key of the file)
+              seqtrain schema > seqtrain.schema.json (for editors)
+              source <(seqtrain --generate-completion-script bash)
+            """,
+        version: SeqTrainVersion.description,
         subcommands: [Train.self, Check.self, Eval.self, BacktestCommand.self, Predict.self, Resume.self, Verify.self, Sweep.self, SweepPoint.self, Runs.self,
-                      Diff.self, Plot.self, Bench.self],
+                      Diff.self, Plot.self, Bench.self, Init.self, Schema.self],
         defaultSubcommand: Train.self
     )
+
+    /// `seqtrain help config KEY` is answered here; everything else goes to swift-argument-parser.
+    static func main() {
+        _ = ConfigKeyHelp.handle(Array(CommandLine.arguments.dropFirst()))
+        main(nil)
+    }
 }
 
 /// `--threads N`, shared by every command that trains.

@@ -18,7 +18,7 @@ struct Sweep: ParsableCommand {
     /// Where the points run.
     enum Backend: String, ExpressibleByArgument, CaseIterable { case local, slurm }
 
-    @Argument(help: "The experiment file.")
+    @Argument(help: "The experiment file.", completion: .file(extensions: ["yaml", "yml"]))
     var config: String
 
     @Option(name: .customLong("grid"), help: ArgumentHelp("Values of one config path, e.g. --grid train.optimizer.learning_rate=0.001,0.005 "
@@ -27,7 +27,7 @@ struct Sweep: ParsableCommand {
 
     @OptionGroup var overrides: OverrideOptions
 
-    @Option(name: .customLong("runs-dir"), help: "Where run folders go.")
+    @Option(name: .customLong("runs-dir"), help: "Where run folders go.", completion: .directory)
     var runsDir: String = "runs"
 
     @Option(help: "Runs at once (default: one per core; on Slurm, the array's %K).")
@@ -110,11 +110,11 @@ struct SweepPoint: ParsableCommand {
         abstract: "Run one point of a sweep by its index (what sweep executors and cluster jobs run).",
         discussion: """
             Reads SWEEP_DIR/plan.json (written by seqtrain sweep) and trains point INDEX: nothing when it is \
-            complete, a resume of its interrupted run, or a new run. For a job array: \
+            complete, a resume of its interrupted run, or a new run. Example (a job array's task): \
             seqtrain sweep-point runs/deep_rnn/sweep-4d1570eb $SLURM_ARRAY_TASK_ID --log
             """)
 
-    @Argument(help: "The sweep folder, e.g. runs/deep_rnn/sweep-4d1570eb.")
+    @Argument(help: "The sweep folder, e.g. runs/deep_rnn/sweep-4d1570eb.", completion: .directory)
     var sweepDir: String
 
     @Argument(help: "The point's index, from 0.")

@@ -4,12 +4,13 @@ import SeqTrain
 /// `seqtrain [train] CONFIG`: check, build, train and write a new run.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train the experiment of a YAML file into a new run folder (the default command).")
+        abstract: "Train the experiment of a YAML file into a new run folder (the default command).",
+        discussion: "Example: seqtrain configs/seq2seq.yaml --set train.optimizer.learning_rate=0.005 --threads 2")
 
-    @Argument(help: "The experiment file, e.g. configs/seq2seq.yaml.")
+    @Argument(help: "The experiment file, e.g. configs/seq2seq.yaml.", completion: .file(extensions: ["yaml", "yml"]))
     var config: String
 
-    @Option(name: .customLong("runs-dir"), help: "Where run folders go.")
+    @Option(name: .customLong("runs-dir"), help: "Where run folders go.", completion: .directory)
     var runsDir: String = "runs"
 
     @OptionGroup var threading: ThreadOptions
@@ -32,9 +33,11 @@ struct Train: ParsableCommand {
 
 /// `seqtrain check CONFIG`: validate and print the model summary, train nothing.
 struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Validate an experiment file and print its model; train nothing.")
+    static let configuration = CommandConfiguration(
+        abstract: "Validate an experiment file and print its model; train nothing.",
+        discussion: "Example: seqtrain check configs/nino12.yaml --set data.window=36")
 
-    @Argument(help: "The experiment file.")
+    @Argument(help: "The experiment file.", completion: .file(extensions: ["yaml", "yml"]))
     var config: String
 
     @OptionGroup var overrides: OverrideOptions
@@ -90,9 +93,11 @@ extension Check {
 
 /// `seqtrain eval RUN_DIR`: the loss and metrics of a run's checkpoint on a split.
 struct Eval: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Evaluate a run's checkpoint on a split.")
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a run's checkpoint on a split.",
+        discussion: "Example: seqtrain eval runs/seq2seq/20261129T120000Z --split test --checkpoint last")
 
-    @Argument(help: "A run folder, e.g. runs/seq2seq/20261129T120000Z.")
+    @Argument(help: "A run folder, e.g. runs/seq2seq/20261129T120000Z.", completion: .directory)
     var runDir: String
 
     @Option(help: "The split to evaluate: valid or test.")

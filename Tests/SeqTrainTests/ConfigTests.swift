@@ -68,10 +68,11 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(try ExperimentParser.parse(yaml: ExperimentWriter.yaml(e), file: "resolved"), e)
     }
 
-    /// Broken configs: the first reported error's line, column and words.
-    func testBrokenConfigsReportPositionAndSuggestion() {
+    /// Broken configs, each with its first reported error's line, column and words (SchemaTests also
+    /// checks them against the JSON Schema).
+    static let brokenConfigs: [(yaml: String, line: Int, column: Int, contains: [String])] = {
         let base = "data: {target: next}\nmodel:\n  - SimpleRNN: {units: 20, return_sequences: true}\n  - SimpleRNN: {units: 1}\n"
-        let cases: [(yaml: String, line: Int, column: Int, contains: [String])] = [
+        return [
             ("", 0, 0, ["empty"]),
             ("model: [\n", 2, 1, ["invalid YAML"]),
             ("model:\n\t- Dense: {units: 1}\n", 2, 1, ["invalid YAML", "line 2 contains a tab"]),
@@ -104,7 +105,11 @@ final class ConfigTests: XCTestCase {
             ("- 1\n- 2\n", 1, 1, ["the experiment must be a mapping"]),
             ("data: {}\n", 1, 1, ["no model: section"]),
         ]
-        for c in cases {
+    }()
+
+    /// Broken configs: the first reported error's line, column and words.
+    func testBrokenConfigsReportPositionAndSuggestion() {
+        for c in Self.brokenConfigs {
             do {
                 _ = try ExperimentParser.parse(yaml: c.yaml, file: "bad.yaml")
                 XCTFail("accepted:\n\(c.yaml)")

@@ -11,6 +11,7 @@ struct ScaleConfig: LayerConfig {
     static let typeName = "Scale"
     static let instanceName = "scale"
     static let optionKeys: [String]? = ["use_bias"]
+    static let optionSchema: [OptionSpec] = [.bool("use_bias", default: true, "Whether the layer adds a bias.")]
 
     static func parse(_ options: inout LayerOptions) -> ScaleConfig? {
         options.bool("use_bias", default: true).map { ScaleConfig(useBias: $0) }

@@ -56,4 +56,7 @@ void st_sync_stop(st_sync *sync);
 /// Whether the workers were told to exit.
 int st_sync_stopping(st_sync *sync);
 
+/// The git commit the binary was built from ("unknown" unless the build defined SEQTRAIN_COMMIT).
+const char *st_build_commit(void);
+
 #endif

@@ -1,3 +1,5 @@
+import CKernels
+
 /// FNV-1a 64-bit hashes: small, dependency-free fingerprints of configs and data.
 public enum Fingerprint {
     /// The FNV-1a 64 hash of `bytes`.
@@ -18,4 +20,12 @@ public enum Fingerprint {
 public enum SeqTrainVersion {
     /// Semantic version of this build.
     public static let current = "0.1.0"
+
+    /// The git commit the binary was built from: `make install` passes it to the C compiler; a plain
+    /// `swift build` leaves it "unknown". Only `--version` shows it (runs record `current` alone, so a
+    /// run's bytes never depend on the commit).
+    public static var commit: String { String(cString: st_build_commit()) }
+
+    /// What `seqtrain --version` prints: `0.1.0 (commit 63db56c)`.
+    public static var description: String { "\(current) (commit \(commit))" }
 }

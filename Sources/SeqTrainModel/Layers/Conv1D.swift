@@ -256,3 +256,16 @@ public final class Conv1D: Layer {
         }
     }
 }
+
+extension Conv1DConfig {
+    /// The options described for the JSON Schema and `seqtrain help config`.
+    public static let optionSchema: [OptionSpec] = [
+        .int("filters", in: 1...4096, "The number of filters (output channels)."),
+        .int("kernel_size", in: 1...1024, "The width of the window each filter sees, in time steps."),
+        .int("strides", in: 1...1024, default: 1, "The step between windows (shortens the sequence)."),
+        .choice("padding", Conv1DPadding.allCases.map(\.rawValue), default: "valid", "valid: only whole windows; same: pad both ends; causal: pad the start only, so that the output keeps every step and never sees the future."),
+        .int("dilation_rate", in: 1...1024, default: 1, "The spacing between the steps a window sees (WaveNet)."),
+        .choice("activation", Activation.allCases.map(\.rawValue), default: "linear", "The activation of the output."),
+        .bool("use_bias", default: true, "Whether the layer adds a bias vector."),
+    ]
+}

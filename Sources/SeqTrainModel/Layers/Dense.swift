@@ -112,3 +112,12 @@ public final class Dense: Layer {
         }
     }
 }
+
+extension DenseConfig {
+    /// The options described for the JSON Schema and `seqtrain help config`.
+    public static let optionSchema: [OptionSpec] = [
+        .int("units", in: 1...4096, "The number of units (the output width)."),
+        .choice("activation", Activation.allCases.map(\.rawValue), default: "linear", "The activation of the output."),
+        .bool("use_bias", default: true, "Whether the layer adds a bias vector."),
+    ]
+}

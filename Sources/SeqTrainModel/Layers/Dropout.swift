@@ -97,3 +97,10 @@ public final class Dropout: Layer {
         for i in 0..<count { dinp[i] = m[i] != 0 ? dout[i] / keep : 0 }
     }
 }
+
+extension DropoutConfig {
+    /// The options described for the JSON Schema and `seqtrain help config`.
+    public static let optionSchema: [OptionSpec] = [
+        OptionSpec("rate", .number, required: true, minimum: 0, maximum: 1, exclusiveMaximum: true, "The fraction of inputs set to zero during training."),
+    ]
+}

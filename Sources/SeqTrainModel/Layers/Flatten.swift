@@ -68,3 +68,8 @@ public final class Flatten: Layer {
         }
     }
 }
+
+extension FlattenConfig {
+    /// The options described for the JSON Schema and `seqtrain help config`.
+    public static let optionSchema: [OptionSpec] = []
+}

@@ -187,3 +187,15 @@ public final class LSTMCell: RecurrentCell {
         }
     }
 }
+
+extension LSTMConfig {
+    /// The options described for the JSON Schema and `seqtrain help config`.
+    public static let optionSchema: [OptionSpec] = [
+        .int("units", in: 1...4096, "The number of units (the output width)."),
+        .bool("return_sequences", default: false, "Output every time step (true) or only the last one (false)."),
+        .choice("activation", Activation.allCases.map(\.rawValue), default: "tanh", "The activation of the output."),
+        .choice("recurrent_activation", Activation.allCases.map(\.rawValue), default: "sigmoid", "The activation of the gates."),
+        .bool("use_bias", default: true, "Whether the layer adds a bias vector."),
+        .bool("unit_forget_bias", default: true, "Start the forget gate's bias at 1 (Keras's unit_forget_bias)."),
+    ]
+}

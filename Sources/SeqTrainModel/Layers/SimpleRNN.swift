@@ -80,3 +80,13 @@ public final class SimpleRNNCell: RecurrentCell {
         config.activation.backward(dz, output: h, count: count)
     }
 }
+
+extension SimpleRNNConfig {
+    /// The options described for the JSON Schema and `seqtrain help config`.
+    public static let optionSchema: [OptionSpec] = [
+        .int("units", in: 1...4096, "The number of units (the output width)."),
+        .bool("return_sequences", default: false, "Output every time step (true) or only the last one (false)."),
+        .choice("activation", Activation.allCases.map(\.rawValue), default: "tanh", "The activation of the output."),
+        .bool("use_bias", default: true, "Whether the layer adds a bias vector."),
+    ]
+}

@@ -108,3 +108,8 @@ public final class TimeDistributed: Layer {
         inner.backward(dinp, dparams, dout, inp, out, params, batch: T * batch)
     }
 }
+
+extension TimeDistributedConfig {
+    /// The options (TimeDistributed's one key is the wrapped layer, described by the schema itself).
+    public static let optionSchema: [OptionSpec] = []
+}

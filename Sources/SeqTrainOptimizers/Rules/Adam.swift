@@ -48,3 +48,13 @@ public struct AdamConfig: OptimizerRule {
         }
     }
 }
+
+extension AdamConfig {
+    /// The options described for the JSON Schema and `seqtrain help config`.
+    public static let optionSchema: [OptionSpec] = [
+        OptionSpec("learning_rate", .numberOrMapping, default: "0.001", minimum: 0, exclusiveMinimum: true, "The step size: a number, or a schedule {schedule: NAME, ...}."),
+        OptionSpec("beta_1", .number, default: "0.9", minimum: 0, maximum: 1, exclusiveMaximum: true, "The decay of the first-moment (mean) estimate."),
+        OptionSpec("beta_2", .number, default: "0.999", minimum: 0, maximum: 1, exclusiveMaximum: true, "The decay of the second-moment (variance) estimate."),
+        OptionSpec("epsilon", .number, default: "1e-07", minimum: 0, exclusiveMinimum: true, "A small constant for numerical stability."),
+    ]
+}

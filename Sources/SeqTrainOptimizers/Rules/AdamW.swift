@@ -29,3 +29,8 @@ public struct AdamWConfig: OptimizerRule {
         adam.update(w, g, slots: slots, count: count, step: step, learningRate: learningRate)
     }
 }
+
+extension AdamWConfig {
+    /// Adam's options (AdamW differs in its default weight_decay, a common option).
+    public static let optionSchema = AdamConfig.optionSchema
+}

@@ -39,3 +39,12 @@ public struct RMSpropConfig: OptimizerRule {
         }
     }
 }
+
+extension RMSpropConfig {
+    /// The options described for the JSON Schema and `seqtrain help config`.
+    public static let optionSchema: [OptionSpec] = [
+        OptionSpec("learning_rate", .numberOrMapping, default: "0.001", minimum: 0, exclusiveMinimum: true, "The step size: a number, or a schedule {schedule: NAME, ...}."),
+        OptionSpec("rho", .number, default: "0.9", minimum: 0, maximum: 1, exclusiveMaximum: true, "The decay of the moving average of squared gradients."),
+        OptionSpec("epsilon", .number, default: "1e-07", minimum: 0, exclusiveMinimum: true, "A small constant for numerical stability."),
+    ]
+}

@@ -43,3 +43,12 @@ public struct SGDConfig: OptimizerRule {
         }
     }
 }
+
+extension SGDConfig {
+    /// The options described for the JSON Schema and `seqtrain help config`.
+    public static let optionSchema: [OptionSpec] = [
+        OptionSpec("learning_rate", .numberOrMapping, default: "0.01", minimum: 0, exclusiveMinimum: true, "The step size: a number, or a schedule {schedule: NAME, ...}."),
+        OptionSpec("momentum", .number, default: "0", minimum: 0, maximum: 1, exclusiveMaximum: true, "The fraction of the previous update added to the next."),
+        .bool("nesterov", default: false, "Use Nesterov momentum."),
+    ]
+}

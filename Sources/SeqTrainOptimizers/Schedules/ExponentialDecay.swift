@@ -43,3 +43,13 @@ public struct ExponentialDecay: LearningRateSchedule {
         return initialLearningRate * pow(decayRate, p)
     }
 }
+
+extension ExponentialDecay {
+    /// The options described for the JSON Schema and `seqtrain help config`.
+    public static let optionSchema: [OptionSpec] = [
+        OptionSpec("initial_learning_rate", .number, required: true, minimum: 0, exclusiveMinimum: true, "The rate at step 0."),
+        OptionSpec("decay_steps", .integer, required: true, minimum: 1, maximum: 2147483647, "The steps (batches) over which the rate decays."),
+        OptionSpec("decay_rate", .number, required: true, minimum: 0, exclusiveMinimum: true, "The factor of the rate every decay_steps steps."),
+        .bool("staircase", default: false, "Decay in whole steps of decay_steps instead of continuously."),
+    ]
+}

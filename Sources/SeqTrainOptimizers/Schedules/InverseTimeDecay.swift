@@ -42,3 +42,13 @@ public struct InverseTimeDecay: LearningRateSchedule {
         return initialLearningRate / (1 + decayRate * p)
     }
 }
+
+extension InverseTimeDecay {
+    /// The options described for the JSON Schema and `seqtrain help config`.
+    public static let optionSchema: [OptionSpec] = [
+        OptionSpec("initial_learning_rate", .number, required: true, minimum: 0, exclusiveMinimum: true, "The rate at step 0."),
+        OptionSpec("decay_steps", .integer, required: true, minimum: 1, maximum: 2147483647, "The steps (batches) over which the rate decays."),
+        OptionSpec("decay_rate", .number, required: true, minimum: 0, "How fast the rate falls: initial / (1 + decay_rate * step / decay_steps)."),
+        .bool("staircase", default: false, "Decay in whole steps of decay_steps instead of continuously."),
+    ]
+}

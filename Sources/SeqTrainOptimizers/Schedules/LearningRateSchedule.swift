@@ -11,6 +11,8 @@ public protocol LearningRateSchedule: Equatable, Sendable {
     static var name: String { get }
     /// The option keys besides `schedule`.
     static var optionKeys: [String] { get }
+    /// The options described for the JSON Schema and `seqtrain help config` (names equal `optionKeys`).
+    static var optionSchema: [OptionSpec] { get }
     /// Reads the options; nil after reporting every problem to `options`.
     static func parse(_ options: inout ScheduleOptions) -> Self?
     /// The options as resolved YAML values, every default written out, in Keras's order.

@@ -44,3 +44,11 @@ public struct PiecewiseConstantDecay: LearningRateSchedule {
         return values[values.count - 1]
     }
 }
+
+extension PiecewiseConstantDecay {
+    /// The options described for the JSON Schema and `seqtrain help config`.
+    public static let optionSchema: [OptionSpec] = [
+        OptionSpec("boundaries", .list(.integer), required: true, "The steps at which the rate changes, increasing."),
+        OptionSpec("values", .list(.number), required: true, "The rates: one more than the boundaries."),
+    ]
+}

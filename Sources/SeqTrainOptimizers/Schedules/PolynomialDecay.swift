@@ -53,3 +53,14 @@ public struct PolynomialDecay: LearningRateSchedule {
         return (initialLearningRate - endLearningRate) * pow(1 - done / length, power) + endLearningRate
     }
 }
+
+extension PolynomialDecay {
+    /// The options described for the JSON Schema and `seqtrain help config`.
+    public static let optionSchema: [OptionSpec] = [
+        OptionSpec("initial_learning_rate", .number, required: true, minimum: 0, exclusiveMinimum: true, "The rate at step 0."),
+        OptionSpec("decay_steps", .integer, required: true, minimum: 1, maximum: 2147483647, "The steps (batches) over which the rate decays."),
+        OptionSpec("end_learning_rate", .number, default: "0.0001", minimum: 0, "The rate after decay_steps steps."),
+        OptionSpec("power", .number, default: "1", minimum: 0, exclusiveMinimum: true, "The power of the polynomial (1: linear)."),
+        .bool("cycle", default: false, "Restart the decay after decay_steps steps."),
+    ]
+}

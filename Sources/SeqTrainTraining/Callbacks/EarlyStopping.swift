@@ -129,3 +129,17 @@ final class EarlyStoppingObserver: EpochObserver {
         loop.restoreWeights(bestWeights, fromEpoch: bestEpoch)
     }
 }
+
+extension EarlyStopping {
+    /// The options described for the JSON Schema and `seqtrain help config`.
+    public static let optionSchema: [OptionSpec] = [
+        OptionSpec("monitor", .string, default: "val_loss", "The history column watched, e.g. val_loss or loss."),
+        OptionSpec("min_delta", .number, default: "0", minimum: 0, "The smallest change that counts as an improvement."),
+        .int("patience", in: 0...1_000_000, default: 0, "Epochs without improvement before training stops."),
+        .int("verbose", in: 0...1, default: 0, "1: print a line when the callback acts."),
+        .choice("mode", MonitorMode.allCases.map(\.rawValue), default: "auto", "Whether lower (min) or higher (max) is better; auto: from the column."),
+        OptionSpec("baseline", .nullableNumber, default: "null", "A value the monitor must beat (null: none)."),
+        .bool("restore_best_weights", default: false, "Restore the best epoch's weights when training stops."),
+        .int("start_from_epoch", in: 0...1_000_000, default: 0, "Epochs to wait before watching."),
+    ]
+}

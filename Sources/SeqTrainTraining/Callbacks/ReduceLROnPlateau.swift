@@ -124,3 +124,17 @@ final class ReduceLROnPlateauObserver: EpochObserver {
         return true
     }
 }
+
+extension ReduceLROnPlateau {
+    /// The options described for the JSON Schema and `seqtrain help config`.
+    public static let optionSchema: [OptionSpec] = [
+        OptionSpec("monitor", .string, default: "val_loss", "The history column watched, e.g. val_loss or loss."),
+        OptionSpec("factor", .number, default: "0.1", minimum: 0, exclusiveMinimum: true, maximum: 1, exclusiveMaximum: true, "The factor the rate is multiplied by."),
+        .int("patience", in: 0...1_000_000, default: 10, "Epochs without improvement before the rate is reduced."),
+        .int("verbose", in: 0...1, default: 0, "1: print a line when the callback acts."),
+        .choice("mode", MonitorMode.allCases.map(\.rawValue), default: "auto", "Whether lower (min) or higher (max) is better; auto: from the column."),
+        OptionSpec("min_delta", .number, default: "0.0001", minimum: 0, "The smallest change that counts as an improvement."),
+        .int("cooldown", in: 0...1_000_000, default: 0, "Epochs to wait after a reduction."),
+        OptionSpec("min_lr", .number, default: "0", minimum: 0, "The rate is never reduced below this."),
+    ]
+}
