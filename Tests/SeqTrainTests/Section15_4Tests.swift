@@ -191,6 +191,44 @@ final class Section15_4Tests: XCTestCase {
         for other in others { XCTAssertNotEqual(other, a, "another layer, epoch, batch, shard or seed draws another mask") }
     }
 
+    /// Every new layer in one model: the same bytes on every instruction set the CPU has (plain C,
+    /// AVX2, AVX-512) and on 1, 2 and 3 threads.
+    func testEveryNewLayerIsBitIdenticalAcrossInstructionSetsAndThreads() throws {
+        let yaml = """
+            name: everything
+            data: {target: sequence, window: 16, horizon: 3, source: {generator: sine, series: 200}, split: {train: 120, valid: 50, test: 30}}
+            model:
+              - Conv1D: {filters: 5, kernel_size: 2, padding: causal, dilation_rate: 2, activation: relu}
+              - Conv1D: {filters: 6, kernel_size: 3, strides: 2, padding: same}
+              - LSTM: {units: 5, return_sequences: true}
+              - Dropout: {rate: 0.1}
+              - GRU: {units: 4, return_sequences: true, reset_after: false}
+              - GRU: {units: 4, return_sequences: true}
+              - TimeDistributed: {Dense: {units: 3}}
+            train: {epochs: 2, batch_size: 16, metrics: [last_time_step_mse]}
+            """
+        let e = try ExperimentParser.parse(yaml: yaml, file: "everything.yaml")
+        let dataset = try Dataset(config: e.data, seed: e.seed)
+        defer { SIMDLevel.limit(to: 2) }
+        var reference: ([Float], [Evaluation])?
+        for level in 0...SIMDLevel.best {
+            SIMDLevel.limit(to: level)
+            for threads in [1, 2, 3] {
+                let trainer = Trainer(experiment: e, dataset: dataset, threads: threads)
+                var figures: [Evaluation] = []
+                for epoch in 1...2 { figures.append(try trainer.trainEpoch(epoch)); figures.append(trainer.evaluate(.valid)) }
+                let result = (trainer.model.parameters.array, figures)
+                if let reference {
+                    XCTAssertEqual(result.0, reference.0, "weights at SIMD level \(level), \(threads) threads")
+                    XCTAssertEqual(result.1, reference.1, "figures at SIMD level \(level), \(threads) threads")
+                } else {
+                    reference = result
+                }
+            }
+        }
+        XCTAssertTrue(reference!.1.allSatisfy { $0.loss.isFinite })
+    }
+
     /// A model with Dropout trains byte-identically on 1 and 2 threads, evaluates without dropping,
     /// and a run resumed from its checkpoint ends where an uninterrupted one does.
     func testDropoutRunsAreReproducibleAndResumable() throws {
