@@ -23,8 +23,17 @@ private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -
 /// Writes files so that a reader sees either the old content or the new, never a mix: the data
 /// goes to a temporary file in the same folder, is flushed to disk, then renamed over the target.
 public enum AtomicFile {
-    /// Replaces `path` with `data` atomically.
+    /// Replaces `path` with `data` atomically. A device, pipe or socket there (`/dev/null`,
+    /// `/dev/stdout`) is written into, never replaced; a folder is refused.
     public static func write(_ data: Data, to path: String) throws {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: break
+            case S_IFDIR: throw FileWriteError(path: path, reason: "it is a folder")
+            default: return try writeInPlace(data, to: path)
+            }
+        }
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())"
@@ -55,6 +64,24 @@ public enum AtomicFile {
             throw FileWriteError(path: path, reason: reason)
         }
         syncFolder(folder)
+    }
+
+    /// Writes `data` into an existing device or pipe, as a shell's `>` would.
+    private static func writeInPlace(_ data: Data, to path: String) throws {
+        let fd = open(path, O_WRONLY)
+        guard fd >= 0 else { throw FileWriteError(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        try data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = systemWrite(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw FileWriteError(path: path, reason: String(cString: strerror(errno)))
+                }
+                offset += written
+            }
+        }
     }
 
     /// Replaces `path` with UTF-8 `text` atomically.

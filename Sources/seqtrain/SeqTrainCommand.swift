@@ -77,3 +77,11 @@ func withErrorReporting(_ body: () throws -> Void) throws {
         throw ExitCode(1)
     }
 }
+
+/// Refuses an empty folder argument (an empty `--runs-dir` would put runs at the filesystem root).
+func checkFolderArgument(_ value: String, option: String) throws {
+    guard !value.isEmpty else {
+        throw ConfigErrors([Diagnostic(file: option, position: nil, message: "the folder is empty",
+                                       suggestion: "give a folder, e.g. \(option) runs")])
+    }
+}

@@ -69,6 +69,7 @@ struct Sweep: ParsableCommand {
         let console = Console.standardOutput
         func print(_ line: String) { console.write(line + "\n") }
         try withErrorReporting {
+            try checkFolderArgument(runsDir, option: "--runs-dir")
             let plan = try SweepPlan.make(configFile: config, gridArguments: grid, baseOverrides: try overrides.parsed(), runsDir: runsDir)
             let executor: any SweepExecutor
             switch backend {

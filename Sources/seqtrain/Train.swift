@@ -19,6 +19,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try withErrorReporting {
+            try checkFolderArgument(runsDir, option: "--runs-dir")
             let overrides = try overrides.parsed()
             let experiment = try ExperimentParser.load(path: config, overrides: overrides)
             if !(try ExperimentParser.sweepAxes(path: config)).isEmpty {
