@@ -10,12 +10,13 @@ import SeqTrainTraining
 /// The epochs of one run folder: the training loop with the observers that keep the run's files,
 /// shared by a new run, a resumed one and `verify`'s scratch copy.
 ///
-/// After each epoch the observers write, in this order, `checkpoints/last.safetensors` (carrying the
-/// epoch's history row), `checkpoints/best.safetensors` when val_loss improved, `history.csv`, the
-/// TensorBoard event files (unless `train.tensorboard` is false; appended to, not replaced) and
-/// `timing.csv`, the others atomically. A crash at any instant therefore leaves a checkpoint that
+/// After each epoch the observers write, in this order, `timing.csv`, `checkpoints/last.safetensors`
+/// (carrying the epoch's history row), `checkpoints/best.safetensors` when val_loss improved,
+/// `history.csv` and the TensorBoard event files (unless `train.tensorboard` is false; appended to,
+/// not replaced), the others atomically. A crash at any instant therefore leaves a checkpoint that
 /// loads and a history at most one row shorter than it, which `resume` completes from the
-/// checkpoint; the event files at most one epoch behind the history, completed from it. When
+/// checkpoint; the event files at most one epoch behind the history, completed from it; and a timing
+/// row for every epoch the checkpoint holds (a row past it is dropped, and redone with its epoch). When
 /// training ends, the last checkpoint is rewritten if a callback restored other weights.
 final class TrainingSession {
     let run: RunFolder
@@ -49,7 +50,7 @@ final class TrainingSession {
             writers.append(TensorBoardWriter(folder: run.path + "/tensorboard", history: self.history,
                                              learningRate: trainer.optimizer.config.rule.learningRate, stepsPerEpoch: trainer.stepsPerEpoch))
         }
-        loop = TrainingLoop(trainer: trainer, observers: [progress] + configured + callbacks + writers + [timing], epoch: epoch)
+        loop = TrainingLoop(trainer: trainer, observers: [progress] + configured + callbacks + [timing] + writers, epoch: epoch)
     }
 
     /// The checkpoint of the current weights, optimizer and state, with the epoch's history row.
@@ -104,7 +105,7 @@ final class TrainingSession {
             throw interrupted
         } catch let error as NonFiniteLossError {
             let failure = RunFailed(run: run, reason: error, finishedEpochs: loop.epoch)
-            try? run.writeStatus(RunStatus(.failed, reason: "the loss became \(error.value) at epoch \(error.epoch), batch \(error.batch)", epoch: loop.epoch))
+            try? run.writeStatus(RunStatus(.failed, reason: error.what, epoch: loop.epoch))
             throw failure
         } catch let error as FileWriteError {
             let failure = RunWriteFailed(run: run, error: error, finishedEpochs: history.history.rows.count)
@@ -166,7 +167,7 @@ public struct RunFailed: Error, CustomStringConvertible {
     public var finishedEpochs: Int
     /// What a user should read.
     public var description: String {
-        "the loss became \(reason.value) at epoch \(reason.epoch), batch \(reason.batch); training stopped. "
+        "\(reason.what); training stopped. "
             + "\(run.path) keeps the checkpoint of epoch \(finishedEpochs). "
             + "Try a lower train.optimizer.learning_rate, or add clipnorm: 1.0 to train.optimizer."
     }

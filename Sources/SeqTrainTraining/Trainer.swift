@@ -20,14 +20,26 @@ public struct Evaluation: Equatable, Sendable {
 
 /// Training stopped because the loss stopped being a number.
 public struct NonFiniteLossError: Error, CustomStringConvertible {
-    /// The epoch (from 1) and batch (from 1) where it happened.
+    /// The epoch (from 1) and batch (from 1) where it happened; batch 0: on the validation split after the epoch.
     public var epoch: Int, batch: Int
     /// The value seen.
     public var value: Double
+    /// The figure that stopped being a number: `loss`, or a validation figure such as `val_loss`.
+    public var figure: String
+
+    /// Creates the error.
+    public init(epoch: Int, batch: Int, value: Double, figure: String = "loss") {
+        (self.epoch, self.batch, self.value, self.figure) = (epoch, batch, value, figure)
+    }
+
+    /// `the loss became inf at epoch 3, batch 7`, or `val_loss became inf after epoch 3`.
+    public var what: String {
+        batch > 0 ? "the \(figure) became \(value) at epoch \(epoch), batch \(batch)" : "\(figure) became \(value) after epoch \(epoch)"
+    }
+
     /// What a user should read.
     public var description: String {
-        "the loss became \(value) at epoch \(epoch), batch \(batch); training stopped and the last good checkpoint was kept. "
-            + "Try a lower train.optimizer.learning_rate."
+        "\(what); training stopped and the last good checkpoint was kept. Try a lower train.optimizer.learning_rate."
     }
 }
 

@@ -79,6 +79,11 @@ public final class TrainingLoop {
                 for observer in self.observers { observer.batchDidEnd(step: step, runningLoss: loss) }
             }
             let valid = trainer.evaluate(.valid)
+            // A validation figure that overflows (the training loss may stay finite) ends training like a NaN loss.
+            let names = ["val_loss"] + trainer.experiment.train.metrics.map { "val_" + $0.rawValue }
+            if let bad = zip(names, [valid.loss] + valid.metrics).first(where: { !$0.1.isFinite }), trainer.dataset.indices(of: .valid).count > 0 {
+                throw NonFiniteLossError(epoch: current, batch: 0, value: bad.1, figure: bad.0)
+            }
             // `lr` is the rate at the end of the epoch, before any observer changes it (Keras's log).
             let row = History.row(epoch: current, train: train, valid: valid, learningRate: trainer.optimizer.learningRate)
             let record = EpochRecord(epoch: current, train: train, valid: valid, historyRow: row,

@@ -116,6 +116,10 @@ final class InterruptionTests: XCTestCase {
                 let steps = (try? tensorBoardScalars(run))?["validation"]?["epoch_loss"]?.map(\.step) ?? []
                 XCTAssertEqual(steps, (0..<Int64(steps.count)).map { $0 + 1 })
                 XCTAssertLessThanOrEqual(steps.count, rows)
+                // timing.csv is written before the checkpoint: it has a row for every epoch in the history.
+                let timing = (try? String(contentsOfFile: run + "/timing.csv", encoding: .utf8))?.split(separator: "\n").dropFirst()
+                    .compactMap { Int($0.split(separator: ",")[0]) } ?? []
+                XCTAssertEqual(Array(timing.prefix(rows)), Array(0..<rows).map { $0 + 1 }, "no timing row lost")
             }
         }
         print("kill -9 test: \(kills) kills before the run finished")
@@ -130,6 +134,8 @@ final class InterruptionTests: XCTestCase {
                            "\(file) after \(kills) kills and resumes")
         }
         XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/summary.json"))
+        let timing = try String(contentsOfFile: run + "/timing.csv", encoding: .utf8).split(separator: "\n").dropFirst().map { Int($0.split(separator: ",")[0]) }
+        XCTAssertEqual(timing, try OpenedRun.open(run).history().rows.indices.map { $0 + 1 }, "one timing row per epoch after every kill")
         // Across the files of every process that trained it, TensorBoard sees each epoch once.
         try assertEventFilesMatchHistory(run, learningRate: 0.003)
         print("kill -9 test: \(try FileManager.default.contentsOfDirectory(atPath: run + "/tensorboard/train").count) event files in train/")

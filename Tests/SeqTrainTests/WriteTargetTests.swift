@@ -35,3 +35,28 @@ final class WriteTargetTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/rootless"), "nothing was written at the filesystem root")
     }
 }
+
+/// A validation figure that overflows ends training like a NaN loss, even when the training loss stays finite.
+final class NonFiniteValidationTests: XCTestCase {
+    func testAValidationLossThatOverflowsFailsTheRun() throws {
+        let folder = try temporaryFolder(self)
+        // 80 rows of small values, then 20 of 1e30: the validation targets' squares overflow float32.
+        let rows = (0..<100).map { i in "\(i),\(i < 80 ? String(Double(i % 7) / 7) : "1e30")" }
+        try (["t,x"] + rows).joined(separator: "\n").write(toFile: folder + "/big.csv", atomically: true, encoding: .utf8)
+        try """
+            name: big
+            data: {source: {csv: big.csv, columns: [x], time_column: t}, window: 4, standardize: false, split: {train: 0.8, valid: 0.2, test: 0}}
+            model: [Flatten, {Dense: {units: 1}}]
+            train: {epochs: 3, batch_size: 8}
+            """.write(toFile: folder + "/big.yaml", atomically: true, encoding: .utf8)
+        let result = try runSeqtrain(["big.yaml"], in: folder)
+        XCTAssertEqual(result.status, 1, result.stdout + result.stderr)
+        XCTAssertTrue(result.stderr.contains("val_loss became inf after epoch 1; training stopped."), result.stderr)
+        let run = try XCTUnwrap(RunIndex.scan(folder + "/runs").first)
+        XCTAssertEqual(run.status.state, .failed)
+        XCTAssertEqual(run.status.reason, "val_loss became inf after epoch 1")
+        XCTAssertEqual(run.epochsDone, 0, "the epoch with the overflowing figure is not recorded")
+        let plot = try runSeqtrain(["runs", "runs"], in: folder)
+        XCTAssertEqual(plot.status, 0, plot.stderr)
+    }
+}
