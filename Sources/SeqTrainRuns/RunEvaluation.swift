@@ -11,6 +11,9 @@ extension TrainingRun {
     /// the generator, series drawn with `window + steps` steps from the run's seed, as the chapter does
     /// for its 10-steps-ahead comparison), so models of every target are measured on the same data.
     public static func evaluateSteps(run path: String, steps: Int, checkpoint: String) throws -> MultiStepEvaluation {
+        guard (1...Forecaster.maxRequestedSteps).contains(steps) else {
+            throw RunStateError(description: "--steps must be between 1 and \(Forecaster.maxRequestedSteps), not \(steps)")
+        }
         let trained = try OpenedRun.open(path).trainedModel(checkpoint: checkpoint)
         var data = trained.experiment.data
         data.target = .vector

@@ -20,6 +20,9 @@ public struct Forecaster {
         public var description: String
     }
 
+    /// The most steps one request may ask for (a next-value model could go on for ever; memory cannot).
+    public static let maxRequestedSteps = 10_000
+
     /// Creates a forecaster for a model trained on `data`.
     public init(model: Sequential, data: DataConfig) {
         self.model = model
@@ -68,7 +71,9 @@ public struct Forecaster {
     public func forecast(windows: [Float], count: Int, steps: Int) throws -> [Float] {
         let T = data.window, F = data.features, K = data.targetFeatures, H = data.horizon
         precondition(windows.count == count * T * F, "each window has \(T) steps of \(F) values")
-        guard steps >= 1 else { throw ForecastError(description: "ask for at least 1 step, not \(steps)") }
+        guard (1...Self.maxRequestedSteps).contains(steps) else {
+            throw ForecastError(description: "ask for 1 to \(Self.maxRequestedSteps) steps, not \(steps)")
+        }
         guard steps <= maxSteps else {
             if data.target == .next {
                 throw ForecastError(description: "this next-value model predicts \(K) of its \(F) input columns, so its predictions "

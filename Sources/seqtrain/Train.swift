@@ -111,7 +111,9 @@ struct Eval: ParsableCommand {
     var steps: Int?
 
     func validate() throws {
-        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
+        if let steps, !(1...Forecaster.maxRequestedSteps).contains(steps) {
+            throw ValidationError("--steps must be between 1 and \(Forecaster.maxRequestedSteps)")
+        }
         if steps != nil, split != .valid { throw ValidationError("--steps evaluates on the validation split") }
     }
 

@@ -206,7 +206,7 @@ final class CSVRunTests: XCTestCase {
         let second = Array(UnsafeBufferPointer(start: replica.forward(batch: 1), count: 3))
         XCTAssertEqual(forecast, first + second)
         XCTAssertThrowsError(try Forecaster(model: trained.model, data: experiment.data).forecast(windows: window, count: 1, steps: 0)) {
-            XCTAssertEqual("\($0)", "ask for at least 1 step, not 0")
+            XCTAssertEqual("\($0)", "ask for 1 to 10000 steps, not 0")
         }
     }
 }

@@ -60,3 +60,31 @@ final class NonFiniteValidationTests: XCTestCase {
         XCTAssertEqual(plot.status, 0, plot.stderr)
     }
 }
+
+/// Outputs stay well-formed whatever the names in them, and requests stay within bounds.
+final class OutputFormTests: XCTestCase {
+    func testCSVFieldsAndSVGTextAreEscaped() throws {
+        XCTAssertEqual(SweepTable.field("a,b"), "\"a,b\"")
+        XCTAssertEqual(SweepTable.field("say \"hi\""), "\"say \"\"hi\"\"\"")
+        XCTAssertEqual(SweepTable.field("plain"), "plain")
+        let chart = LineChart(title: "bell\u{7}, <tag> & \"quote\"", xLabel: "epoch", yLabel: "loss",
+                              series: [LineChart.Series(name: "run\u{1}one", points: [(1, 0.5), (2, .infinity), (3, 0.25)], color: 0)])
+        let svg = chart.svg()
+        XCTAssertFalse(svg.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" }, "no control character")
+        XCTAssertTrue(svg.contains("bell\u{FFFD}, &lt;tag&gt; &amp; &quot;quote&quot;"), svg)
+        XCTAssertFalse(svg.contains("inf"), "a non-finite point is left out")
+    }
+
+    func testAbsurdForecastLengthsAreRefusedAtOnce() throws {
+        let folder = try temporaryFolder(self)
+        let experiment = try ExperimentParser.parse(yaml: "model: [Flatten, {Dense: {units: 1}}]\n"
+            + "data: {source: {generator: sine, series: 100}}\ntrain: {epochs: 1}\n", file: "f.yaml")
+        let run = try TrainingRun.train(experiment, source: nil, runsDir: folder, console: .silent)
+        let started = Date()
+        let result = try runSeqtrain(["eval", run.path, "--steps", "10000000"], in: folder)
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("--steps must be between 1 and 10000"), result.stderr)
+        XCTAssertThrowsError(try TrainingRun.evaluateSteps(run: run.path, steps: 10_000_000, checkpoint: "best"))
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10)
+    }
+}

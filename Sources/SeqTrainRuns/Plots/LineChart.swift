@@ -114,8 +114,23 @@ public struct LineChart {
         return text
     }
 
+    /// Text for an element or an attribute: markup escaped, and the characters XML 1.0 forbids
+    /// (control characters but tab, line feed and carriage return; U+FFFE, U+FFFF) shown as U+FFFD.
     static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
+            default:
+                let v = scalar.value
+                out.unicodeScalars.append(v < 0x20 || v == 0xFFFE || v == 0xFFFF ? "\u{FFFD}" : scalar)
+            }
+        }
+        return out
     }
 
     /// The SVG document.
