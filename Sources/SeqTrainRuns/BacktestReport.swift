@@ -60,10 +60,10 @@ extension Backtest {
         for (name, errors) in blocks {
             for (method, result) in zip(methods, errors) {
                 for h in 0..<horizon {
-                    lines.append(([SweepTable.field(name), method, "\(h + 1)"]
+                    lines.append(([CSVText.field(name), method, "\(h + 1)"]
                         + ForecastMeasure.allCases.map { "\(result.byStep[$0]?[h] ?? .nan)" }).joined(separator: ","))
                 }
-                lines.append(([SweepTable.field(name), method, "all"] + ForecastMeasure.allCases.map { "\(result[$0])" }).joined(separator: ","))
+                lines.append(([CSVText.field(name), method, "all"] + ForecastMeasure.allCases.map { "\(result[$0])" }).joined(separator: ","))
             }
         }
         return lines.joined(separator: "\n") + "\n"

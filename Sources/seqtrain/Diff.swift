@@ -83,7 +83,7 @@ struct Diff: ParsableCommand {
 
     static func csv(_ c: RunComparison) -> String {
         let twoRuns = c.runs.count == 2
-        var lines = [(["epoch"] + c.runs.map { "\(c.metric) \($0)" } + (twoRuns ? ["delta"] : [])).map(SweepTable.field).joined(separator: ",")]
+        var lines = [(["epoch"] + c.runs.map { "\(c.metric) \($0)" } + (twoRuns ? ["delta"] : [])).map(CSVText.field).joined(separator: ",")]
         for (e, row) in c.epochs.enumerated() {
             lines.append((["\(e + 1)"] + row.map(cell) + (twoRuns ? [cell(delta(row))] : [])).joined(separator: ","))
         }

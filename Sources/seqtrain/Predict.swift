@@ -54,7 +54,7 @@ struct Predict: ParsableCommand {
             let count = steps ?? (data.target == .next ? 1 : data.horizon)
             let forecast = try forecaster.forecast(windows: Array(inputs.suffix(window * data.features)), count: 1, steps: count)
             let scaling = trained.targetScaling, K = names.count
-            var csv = (["step"] + names).map(SweepTable.field).joined(separator: ",") + "\n"
+            var csv = (["step"] + names).map(CSVText.field).joined(separator: ",") + "\n"
             for k in 0..<count {
                 csv += "\(k + 1)," + (0..<K).map { "\(scaling[$0].invert(forecast[k * K + $0]))" }.joined(separator: ",") + "\n"
             }

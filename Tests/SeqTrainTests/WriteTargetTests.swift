@@ -64,9 +64,9 @@ final class NonFiniteValidationTests: XCTestCase {
 /// Outputs stay well-formed whatever the names in them, and requests stay within bounds.
 final class OutputFormTests: XCTestCase {
     func testCSVFieldsAndSVGTextAreEscaped() throws {
-        XCTAssertEqual(SweepTable.field("a,b"), "\"a,b\"")
-        XCTAssertEqual(SweepTable.field("say \"hi\""), "\"say \"\"hi\"\"\"")
-        XCTAssertEqual(SweepTable.field("plain"), "plain")
+        XCTAssertEqual(CSVText.field("a,b"), "\"a,b\"")
+        XCTAssertEqual(CSVText.field("say \"hi\""), "\"say \"\"hi\"\"\"")
+        XCTAssertEqual(CSVText.field("plain"), "plain")
         let chart = LineChart(title: "bell\u{7}, <tag> & \"quote\"", xLabel: "epoch", yLabel: "loss",
                               series: [LineChart.Series(name: "run\u{1}one", points: [(1, 0.5), (2, .infinity), (3, 0.25)], color: 0)])
         let svg = chart.svg()

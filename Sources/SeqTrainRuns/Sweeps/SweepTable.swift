@@ -8,14 +8,14 @@ public enum SweepTable {
     /// `rungs` lists each rung's points (a grid or random sweep: one rung of every point).
     public static func csv(_ plan: SweepPlan, rungs: [[Int]]) -> String {
         var lines = [(plan.axes + ["run", "status", "reason", "rung", "epochs", "best_val_loss", "best_epoch", "test_loss", "seconds"])
-            .map(field).joined(separator: ",")]
+            .map(CSVText.field).joined(separator: ",")]
         for point in plan.points {
             let runs = plan.runs(point.index)
             let rung = rungs.lastIndex { $0.contains(point.index) }.map { "\($0)" } ?? ""
             var cells = point.values
             guard let record = runs.first(where: { $0.status.state.isComplete }) ?? runs.last else {
                 cells += ["", "missing", lastLine(of: plan.logPath(point.index)) ?? "not run yet", rung, "0", "", "", "", ""]
-                lines.append(cells.map(field).joined(separator: ","))
+                lines.append(cells.map(CSVText.field).joined(separator: ","))
                 continue
             }
             let summary = (try? Data(contentsOf: URL(fileURLWithPath: record.path + "/summary.json")))
@@ -24,15 +24,9 @@ public enum SweepTable {
             let seconds = (summary?["seconds"] as? NSNumber).map { "\($0.doubleValue)" } ?? ""
             cells += [plan.relative(record.path), record.status.state.rawValue, record.status.reason, rung, "\(record.epochsDone)", record.best.map { "\($0.valLoss)" } ?? "",
                       record.best.map { "\($0.epoch)" } ?? "", test, seconds]
-            lines.append(cells.map(field).joined(separator: ","))
+            lines.append(cells.map(CSVText.field).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// A CSV field, quoted when it holds a comma, a quote or a line break (quotes doubled).
-    public static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// The last non-empty line of a log (what a point that never made a run said last).
