@@ -55,7 +55,10 @@ public struct SweepPlan: Codable, Equatable {
                                            message: "the sweep has \(spec.pointCount) runs, more than \(SweepGrid.maxPoints)",
                                            suggestion: "sweep fewer values at once")])
         }
-        let experiment = try ExperimentParser.load(path: configFile, overrides: baseOverrides)
+        let experiment = try ExperimentParser.load(path: configFile, overrides: baseOverrides)  // says why a file cannot be read
+        guard let text = try? String(contentsOfFile: configFile, encoding: .utf8) else {
+            throw RunReadError(path: configFile, problem: "cannot be read")
+        }
         let values = spec.points
         let paths = spec.parameters.map(\.path)
         for point in values {
@@ -66,7 +69,8 @@ public struct SweepPlan: Codable, Equatable {
                 }
                 return override
             }
-            _ = try ExperimentParser.load(path: configFile, overrides: baseOverrides + overrides)
+            _ = try ExperimentParser.parse(yaml: text, file: configFile, defaultName: experimentStem(configFile),
+                                           overrides: baseOverrides + overrides)
         }
         if let halving = spec.halving {
             let columns = History(metrics: experiment.train.metrics).header.dropFirst()
@@ -85,15 +89,17 @@ public struct SweepPlan: Codable, Equatable {
             ? grid.arguments.joined(separator: "|")
             : "\(spec.method.rawValue)|\(spec.trials ?? 0)|\(spec.seed)|\(spec.description)|\(spec.halving.map { "\($0)" } ?? "")")
         let folder = "\(runsDir)/\(experiment.name)/sweep-\(Fingerprint.hex(Fingerprint.fnv1a(identity.utf8)).prefix(8))"
-        guard let text = try? String(contentsOfFile: configFile, encoding: .utf8) else {
-            throw RunReadError(path: configFile, problem: "cannot be read")
-        }
         let labeller = SweepGrid(axes: paths.map { SweepGrid.Axis(path: $0, values: []) })
         var plan = SweepPlan(folder: folder, workingDirectory: FileManager.default.currentDirectoryPath, configFile: configFile,
                              configText: text, baseOverrides: baseOverrides.map(\.argument), axes: paths,
                              points: values.enumerated().map { Point(index: $0, label: labeller.label($0, $1), values: $1) })
         (plan.method, plan.halving, plan.epochs) = (spec.method.rawValue, spec.halving, experiment.train.epochs)
         return plan
+    }
+
+    /// The run name of an experiment file without `name:`, as `ExperimentParser.load` gives it: the file's stem.
+    static func experimentStem(_ configFile: String) -> String {
+        URL(fileURLWithPath: configFile).deletingPathExtension().lastPathComponent
     }
 
     /// The epochs each rung trains to: one full rung, or the halving budgets.
@@ -258,8 +264,7 @@ public struct SweepPlan: Codable, Equatable {
             return
         }
         let overrides = try overrides(index)
-        let experiment = try ExperimentParser.parse(yaml: configText, file: configFile,
-                                                    defaultName: URL(fileURLWithPath: configFile).deletingPathExtension().lastPathComponent,
+        let experiment = try ExperimentParser.parse(yaml: configText, file: configFile, defaultName: Self.experimentStem(configFile),
                                                     overrides: overrides)
         try TrainingRun.train(experiment, source: configFile, overrides: overrides, runsDir: absoluteFolder, threads: threads, console: console,
                               untilEpoch: untilEpoch)
