@@ -45,7 +45,8 @@ final class ReviewControlAndShellTests: XCTestCase {
             ("nan", { $0.metadata["callbacks.0.best"] = "nan" }, "callbacks.0.best is 'nan'"),
             ("inf", { $0.metadata["callbacks.0.best"] = "-inf" }, "callbacks.0.best is '-inf'"),
             ("huge", { $0.metadata["callbacks.0.best"] = "1e39" }, "callbacks.0.best is '1e39'"),
-            ("late", { $0.metadata["callbacks.0.best_epoch"] = "99" }, "callbacks.0.best_epoch is 99, after the checkpoint's epoch 2"),
+            ("late", { $0.metadata["callbacks.0.best_epoch"] = "99" }, "callbacks.0.best_epoch is 99, more than the checkpoint's epoch 2"),
+            ("wait", { $0.metadata["callbacks.0.wait"] = "1000000" }, "callbacks.0.wait is 1000000, more than the checkpoint's epoch 2"),
             ("shape", { $0.tensors[bestTensor] = .init(shape: [1], values: [0]) }, "callbacks.0.best_weights has no tensor"),
             // Only ReduceLROnPlateau sets a rate at run time; this run has none, so the rate 0 would silently freeze training.
             ("rate", { $0.metadata["learning_rate"] = "0.0" }, "carries the learning_rate '0.0', but"),
@@ -63,6 +64,28 @@ final class ReviewControlAndShellTests: XCTestCase {
             }
         }
         // Untampered, it resumes.
+        XCTAssertNoThrow(try TrainingRun.resume(original, console: .silent))
+    }
+
+    /// ReduceLROnPlateau's counters are bounded too: a wait longer than the epochs trained, or a
+    /// cooldown left longer than `cooldown`, would silently change when the rate is reduced.
+    func testTamperedReduceLROnPlateauStateIsRefusedOnResume() throws {
+        let runs = try temporaryFolder(self)
+        let plateau = yaml.replacingOccurrences(of: "- EarlyStopping: {patience: 100, restore_best_weights: true}",
+                                                with: "- ReduceLROnPlateau: {patience: 1, cooldown: 2}")
+        XCTAssertThrowsError(try TrainingRun.train(try ExperimentParser.parse(yaml: plateau, file: "plateau.yaml"), source: nil, runsDir: runs + "/a",
+                                                   console: .silent, callbacks: [Interrupter(stopAt: 3)]))
+        let original = runs + "/a/control/" + (try FileManager.default.contentsOfDirectory(atPath: runs + "/a/control")[0])
+        let pristine = try RunFolder(existing: original).loadCheckpoint("last")
+        for (name, key, value, words) in [("wait", "callbacks.0.wait", "7", "callbacks.0.wait is 7, more than the checkpoint's epoch 2"),
+                                          ("cooldown", "callbacks.0.cooldown_counter", "5", "callbacks.0.cooldown_counter is 5, more than cooldown 2")] {
+            let copy = runs + "/" + name
+            try FileManager.default.copyItem(atPath: original, toPath: copy)
+            var last = pristine
+            last.metadata[key] = value
+            try last.serialized().write(to: URL(fileURLWithPath: try RunFolder(existing: copy).checkpointPath("last")))
+            XCTAssertThrowsError(try TrainingRun.resume(copy, console: .silent), name) { XCTAssertTrue("\($0)".contains(words), "\(name): \($0)") }
+        }
         XCTAssertNoThrow(try TrainingRun.resume(original, console: .silent))
     }
 

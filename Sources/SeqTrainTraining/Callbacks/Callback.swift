@@ -104,13 +104,13 @@ struct ObserverState {
         return value
     }
 
-    /// An epoch entry: a count no later than the checkpoint's own `epoch` (a later one names
-    /// weights that were never trained), refused otherwise.
+    /// An epoch entry or a count of epochs: at most the checkpoint's own `epoch` (more names weights
+    /// never trained, or epochs never counted), refused otherwise.
     func epoch(_ name: String, in metadata: [String: String]) throws -> Int {
         let value = try int(name, in: metadata)
         guard let last = metadata["epoch"].flatMap({ Int($0) }), value <= last else {
             throw ObserverStateError(description: "the checkpoint's \(key).\(name) is \(value), "
-                + "after the checkpoint's epoch \(metadata["epoch"].map { "\($0.prefix(40))" } ?? "(missing)")")
+                + "more than the checkpoint's epoch \(metadata["epoch"].map { "\($0.prefix(40))" } ?? "(missing)")")
         }
         return value
     }
