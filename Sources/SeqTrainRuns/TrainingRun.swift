@@ -141,6 +141,12 @@ public enum TrainingRun {
             throw Checkpoint.MismatchError(description: "\(run.checkpointPath("last")) is at epoch \(position.epoch), "
                 + "past the \(experiment.train.epochs) epochs of \(run.configPath)")
         }
+        // Only ReduceLROnPlateau sets the rate at run time: a rate in any other run's checkpoint would
+        // silently replace the config's rate or schedule.
+        if let rate = last.metadata["learning_rate"], !experiment.train.callbacks.contains(where: { $0 is ReduceLROnPlateau }) {
+            throw Checkpoint.MismatchError(description: "\(run.checkpointPath("last")) carries the learning_rate '\(rate.prefix(40))', "
+                + "but \(run.configPath) has no ReduceLROnPlateau to have set it")
+        }
         // Every epoch takes the same number of steps: a count that disagrees was not written by this run.
         guard position.iterations == position.epoch * trainer.stepsPerEpoch else {
             throw Checkpoint.MismatchError(description: "\(run.checkpointPath("last")) records \(position.iterations) optimizer steps, "
@@ -173,6 +179,9 @@ public enum TrainingRun {
         do {
             try session.loop.restoreObservers(from: last.metadata) { try Checkpoint.copy($0, in: last, model: trainer.model) }
         } catch let error as ObserverStateError {
+            throw Checkpoint.MismatchError(description: "\(run.checkpointPath("last")): \(error.description)")
+        } catch let error as Checkpoint.MismatchError {
+            // A callback's copy of the weights (best_weights) missing a tensor or of another shape.
             throw Checkpoint.MismatchError(description: "\(run.checkpointPath("last")): \(error.description)")
         }
         let bestEpoch = session.checkpoints.bestEpoch

@@ -29,6 +29,12 @@ struct Init: ParsableCommand {
 
     func run() throws {
         try withErrorReporting {
+            // A name, not a path: the file goes into the current folder, never into /dev, .. or elsewhere.
+            guard !name.contains("/") else {
+                printError("error: '\(name)' is a path; seqtrain init writes NAME.yaml in the current folder "
+                    + "(give a name such as mine, after cd to the folder it belongs in)")
+                throw ExitCode(1)
+            }
             let path = name.hasSuffix(".yaml") || name.hasSuffix(".yml") ? name : name + ".yaml"
             let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
             guard ExperimentParser.isRunName(stem) else {
@@ -38,6 +44,8 @@ struct Init: ParsableCommand {
             let text: String
             if let from {
                 let source = FileManager.default.fileExists(atPath: from) ? from : "configs/\(from).yaml"
+                // The starter must pass `seqtrain check`: a broken source is reported where it is broken.
+                if FileManager.default.fileExists(atPath: source) { _ = try ExperimentParser.load(path: source) }
                 text = try StarterConfig.copy(of: source, name: stem)
             } else if let csv {
                 text = try StarterConfig.csv(path: csv, name: stem)

@@ -145,7 +145,9 @@ public enum ExperimentSchema {
     }
 
     static func callbackSchema(_ catalog: CallbackCatalog) -> JSONValue {
-        let choices: [JSONValue] = catalog.types.map { type in
+        // A bare name (`- EarlyStopping`) is a callback with its defaults, as the parser reads it.
+        let bare = JSONValue.object([("enum", .array(catalog.names.map { .string($0) }))])
+        let choices: [JSONValue] = [bare] + catalog.types.map { type in
             .object([
                 ("type", .string("object")),
                 ("properties", .object([(type.name, object(type.optionSchema, nullable: true))])),

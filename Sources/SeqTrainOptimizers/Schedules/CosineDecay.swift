@@ -64,7 +64,7 @@ extension CosineDecay {
         OptionSpec("initial_learning_rate", .number, required: true, minimum: 0, exclusiveMinimum: true, "The rate at step 0."),
         OptionSpec("decay_steps", .integer, required: true, minimum: 1, maximum: 2147483647, "The steps (batches) over which the rate decays."),
         OptionSpec("alpha", .number, default: "0", minimum: 0, maximum: 1, "The final rate as a fraction of the initial one."),
-        OptionSpec("warmup_target", .nullableNumber, default: "null", "The rate a linear warm-up rises to before the decay (null: no warm-up)."),
+        OptionSpec("warmup_target", .nullableNumber, default: "null", minimum: 0, exclusiveMinimum: true, "The rate a linear warm-up rises to before the decay (null: no warm-up)."),
         OptionSpec("warmup_steps", .integer, default: "0", minimum: 0, maximum: 2147483647, "The steps of the warm-up."),
     ]
 }

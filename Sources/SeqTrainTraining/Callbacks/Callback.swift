@@ -104,11 +104,23 @@ struct ObserverState {
         return value
     }
 
-    /// A float entry or `none`, refused when missing or malformed.
+    /// An epoch entry or a count of epochs: at most the checkpoint's own `epoch` (more names weights
+    /// never trained, or epochs never counted), refused otherwise.
+    func epoch(_ name: String, in metadata: [String: String]) throws -> Int {
+        let value = try int(name, in: metadata)
+        guard let last = metadata["epoch"].flatMap({ Int($0) }), value <= last else {
+            throw ObserverStateError(description: "the checkpoint's \(key).\(name) is \(value), "
+                + "more than the checkpoint's epoch \(metadata["epoch"].map { "\($0.prefix(40))" } ?? "(missing)")")
+        }
+        return value
+    }
+
+    /// A finite float entry or `none`, refused when missing or malformed (a monitored value is
+    /// always finite: training ends on a non-finite loss; nan or inf here would never be improved on).
     func optionalFloat(_ name: String, in metadata: [String: String]) throws -> Float? {
-        guard let text = metadata["\(key).\(name)"], text == "none" || Float(text) != nil else {
+        guard let text = metadata["\(key).\(name)"], text == "none" || Float(text)?.isFinite == true else {
             throw ObserverStateError(description: "the checkpoint's \(key).\(name) is "
-                + (metadata["\(key).\(name)"].map { "'\($0.prefix(40))'" } ?? "missing") + ", not a number or none")
+                + (metadata["\(key).\(name)"].map { "'\($0.prefix(40))'" } ?? "missing") + ", not a finite number or none")
         }
         return Float(text)
     }

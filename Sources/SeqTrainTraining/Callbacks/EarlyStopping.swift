@@ -86,8 +86,8 @@ final class EarlyStoppingObserver: EpochObserver {
     }
 
     func restore(from metadata: [String: String]) throws {
-        (wait, best, bestEpoch) = (try state.int("wait", in: metadata), try state.optionalFloat("best", in: metadata),
-                                   try state.int("best_epoch", in: metadata))
+        (wait, best, bestEpoch) = (try state.epoch("wait", in: metadata), try state.optionalFloat("best", in: metadata),
+                                   try state.epoch("best_epoch", in: metadata))
     }
 
     func checkpointParameters() -> [String: [Float]] {

@@ -92,8 +92,11 @@ final class ReduceLROnPlateauObserver: EpochObserver {
     }
 
     func restore(from metadata: [String: String]) throws {
-        (wait, cooldownLeft, best) = (try state.int("wait", in: metadata), try state.int("cooldown_counter", in: metadata),
+        (wait, cooldownLeft, best) = (try state.epoch("wait", in: metadata), try state.int("cooldown_counter", in: metadata),
                                       try state.optionalFloat("best", in: metadata))
+        guard cooldownLeft <= config.cooldown else {
+            throw ObserverStateError(description: "the checkpoint's \(state.key).cooldown_counter is \(cooldownLeft), more than cooldown \(config.cooldown)")
+        }
     }
 
     func epochDidEnd(_ record: EpochRecord, loop: TrainingLoop) throws -> TrainingDecision {
