@@ -10,6 +10,17 @@
 /// B row-major [k, n], C row-major [m, n]. accumulate = 0 overwrites C.
 void st_gemm(long m, long n, long k, const float *a, long a_row, long a_col, const float *b, float *c, int accumulate);
 
+/// Floats needed to hold a [k, n] matrix in the panel layout of st_pack.
+long st_packed_count(long k, long n);
+
+/// Copies row-major b[k, n] into `packed` (st_packed_count(k, n) floats) in the layout the kernels read
+/// fastest: panels of 64 columns, each panel's k rows contiguous, zeros past column n.
+void st_pack(long k, long n, const float *b, float *packed);
+
+/// st_gemm with B given as st_pack left it; the same bits as st_gemm on the unpacked B. For a B that
+/// many products reuse (a recurrent kernel at every time step).
+void st_gemm_packed(long m, long n, long k, const float *a, long a_row, long a_col, const float *packed, float *c, int accumulate);
+
 /// dst[cols, rows] = transpose of src[rows, cols].
 void st_transpose(long rows, long cols, const float *src, float *dst);
 
@@ -23,6 +34,9 @@ void st_sigmoid(float *x, long count);
 
 /// The instruction set in use: 0 plain C, 1 AVX2 + FMA, 2 AVX-512.
 int st_simd_level(void);
+
+/// The best instruction set this CPU supports (0, 1 or 2), without changing the one in use.
+int st_best_simd_level(void);
 
 /// Forces an instruction set no higher than the CPU supports (for tests); returns the level set.
 int st_set_simd_level(int level);

@@ -140,10 +140,5 @@ public enum SIMDLevel {
     public static func limit(to level: Int) -> Int { Int(st_set_simd_level(Int32(level))) }
 
     /// The best level this CPU supports.
-    public static var best: Int {
-        let current = Int(st_simd_level())
-        let best = Int(st_set_simd_level(2))
-        st_set_simd_level(Int32(current))
-        return best
-    }
+    public static var best: Int { Int(st_best_simd_level()) }
 }

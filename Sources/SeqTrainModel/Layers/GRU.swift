@@ -130,9 +130,9 @@ public final class GRUCell: RecurrentCell {
     }
 
     public func forward(step t: Int, z: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>?, h: UnsafeMutablePointer<Float>,
-                        recurrentKernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, batch B: Int) {
+                        recurrentKernel: ReusedMatrix, bias: UnsafePointer<Float>?, batch B: Int) {
         let U = units, G = 3 * U, q = projection.pointer
-        if let hPrev { Gemm.nn(B, G, U, hPrev, recurrentKernel, q, accumulate: false) } else { q.update(repeating: 0, count: B * G) }
+        if let hPrev { recurrentKernel.multiply(B, hPrev, into: q, accumulate: false) } else { q.update(repeating: 0, count: B * G) }
         if let bias { Gemm.addRows(B, G, q, bias + G) }  // the recurrent bias, row 1 of [2, 3U]
         let kept = recurrentCandidate.pointer + t * B * U, candidate = candidates.pointer
         for b in 0..<B {
@@ -227,9 +227,9 @@ public final class GRUResetBeforeCell: RecurrentCell {
     }
 
     public func forward(step t: Int, z: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>?, h: UnsafeMutablePointer<Float>,
-                        recurrentKernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, batch B: Int) {
+                        recurrentKernel: ReusedMatrix, bias: UnsafePointer<Float>?, batch B: Int) {
         let U = units, G = 3 * U
-        if t == 0 { splitKernel(recurrentKernel) }
+        if t == 0 { splitKernel(recurrentKernel.values) }
         let rh = resetStates.pointer + t * B * U
         guard let hPrev else {
             rh.update(repeating: 0, count: B * U)

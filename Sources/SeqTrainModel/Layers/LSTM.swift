@@ -101,9 +101,9 @@ public final class LSTMCell: RecurrentCell {
     }
 
     public func forward(step t: Int, z: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>?, h: UnsafeMutablePointer<Float>,
-                        recurrentKernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, batch B: Int) {
+                        recurrentKernel: ReusedMatrix, bias: UnsafePointer<Float>?, batch B: Int) {
         let U = units, G = 4 * U
-        if let hPrev { Gemm.nn(B, G, U, hPrev, recurrentKernel, z, accumulate: true) }
+        if let hPrev { recurrentKernel.multiply(B, hPrev, into: z, accumulate: true) }
         // z becomes the gates i, f, c̃, o (kept there for backward): σ over the whole block in one call
         // (the kernels give each element the same bits however they are grouped), the candidate apart.
         let candidate = candidates.pointer

@@ -66,9 +66,9 @@ public final class SimpleRNNCell: RecurrentCell {
     public func allocate(steps: Int, maxBatch: Int) {}
 
     public func forward(step t: Int, z: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>?, h: UnsafeMutablePointer<Float>,
-                        recurrentKernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, batch B: Int) {
+                        recurrentKernel: ReusedMatrix, bias: UnsafePointer<Float>?, batch B: Int) {
         let U = config.units
-        if let hPrev { Gemm.nn(B, U, U, hPrev, recurrentKernel, z, accumulate: true) }
+        if let hPrev { recurrentKernel.multiply(B, hPrev, into: z, accumulate: true) }
         h.update(from: z, count: B * U)
         config.activation.apply(h, count: B * U)
     }

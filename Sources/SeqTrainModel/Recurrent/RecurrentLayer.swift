@@ -25,9 +25,10 @@ public protocol RecurrentCell: AnyObject {
     /// Initial values of the bias (zeros unless the cell says otherwise, e.g. LSTM's forget gate).
     func initializeBias(_ bias: UnsafeMutablePointer<Float>)
     /// Step `t` forward: `z` `[B, G]` holds the input projection (the cell may overwrite it), `hPrev`
-    /// the previous state (nil at t = 0); writes the state `h` `[B, U]`.
+    /// the previous state (nil at t = 0); writes the state `h` `[B, U]`. `recurrentKernel` `[U, G]` is
+    /// the same at every step of a batch.
     func forward(step t: Int, z: UnsafeMutablePointer<Float>, hPrev: UnsafePointer<Float>?, h: UnsafeMutablePointer<Float>,
-                 recurrentKernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, batch B: Int)
+                 recurrentKernel: ReusedMatrix, bias: UnsafePointer<Float>?, batch B: Int)
     /// Step `t` backward: from `dh` = dL/dh_t `[B, U]` (the cell may overwrite it) writes `dz` = dL/dz_t
     /// `[B, G]` and, when `separateRecurrentGradient`, `dq` = dL/d(recurrent projection) `[B, G]`.
     /// `z` is the step's `[B, G]` block as `forward` left it (e.g. the gates after their activations).
@@ -96,6 +97,8 @@ public final class RecurrentLayer<Cell: RecurrentCell>: Layer {
     private let dh: FloatBuffer
     /// The kernels transposed (`[G, F]` and `[G, U]`), made once per backward pass.
     private let kernelT: FloatBuffer, recurrentT: FloatBuffer
+    /// The recurrent kernel `[U, G]` and its transpose `[G, U]`, as every step's product reads them.
+    private let recurrentKernel: ReusedMatrix, recurrentKernelT: ReusedMatrix
 
     /// A recurrent layer of `cell` on a sequence input, sized for batches of up to `maxBatch`.
     public init(cell: Cell, typeName: String, returnSequences: Bool, inputShape: TensorShape, name: String, maxBatch: Int) {
@@ -119,6 +122,8 @@ public final class RecurrentLayer<Cell: RecurrentCell>: Layer {
         dh = FloatBuffer(count: maxBatch * U)
         kernelT = FloatBuffer(count: G * F)
         recurrentT = FloatBuffer(count: G * U)
+        recurrentKernel = ReusedMatrix(rows: U, cols: G)
+        recurrentKernelT = ReusedMatrix(rows: G, cols: U)
         cell.allocate(steps: T, maxBatch: maxBatch)
     }
 
@@ -143,11 +148,12 @@ public final class RecurrentLayer<Cell: RecurrentCell>: Layer {
         let kernel = params, recurrent = params + F * G
         let bias: UnsafePointer<Float>? = cell.biasShape == nil ? nil : params + F * G + U * G
         let h = states?.pointer ?? out, z = z.pointer
+        recurrentKernel.use(recurrent)
         Gemm.nn(T * B, G, F, inp, kernel, z, accumulate: false)  // x_t · kernel for every t
         if let bias { Gemm.addRows(T * B, G, z, bias) }
         for t in 0..<T {
             cell.forward(step: t, z: z + t * B * G, hPrev: t == 0 ? nil : UnsafePointer(h + (t - 1) * B * U), h: h + t * B * U,
-                         recurrentKernel: recurrent, bias: bias, batch: B)
+                         recurrentKernel: recurrentKernel, bias: bias, batch: B)
         }
         if states != nil { out.update(from: h + (T - 1) * B * U, count: B * U) }
     }
@@ -161,6 +167,7 @@ public final class RecurrentLayer<Cell: RecurrentCell>: Layer {
         let dz = dZ.pointer, dq = dQ?.pointer ?? dZ.pointer, dh = dh.pointer
         let step = B * U
         Gemm.transpose(U, G, recurrent, recurrentT.pointer)
+        recurrentKernelT.use(recurrentT.pointer)
         // dh of the last step: from the output, which is the last step or every step.
         dh.update(from: returnSequences ? dout + (T - 1) * step : dout, count: step)
         for t in stride(from: T - 1, through: 0, by: -1) {
@@ -170,7 +177,7 @@ public final class RecurrentLayer<Cell: RecurrentCell>: Layer {
             if cell.ownsRecurrentGradient {
                 cell.previousStateGradient(step: t, into: dh, batch: B)
             } else {
-                Gemm.nn(B, U, G, dq + t * B * G, recurrentT.pointer, dh, accumulate: false)  // dh_{t-1} = dq_t · recurrent_kernelᵀ
+                recurrentKernelT.multiply(B, dq + t * B * G, into: dh, accumulate: false)  // dh_{t-1} = dq_t · recurrent_kernelᵀ
                 if cell.hasDirectStatePath { cell.addDirectStateGradient(step: t, into: dh, batch: B) }
             }
             if returnSequences {

@@ -1,30 +1,13 @@
-// seqtrain's SIMD kernels; see include/CKernels.h for the contract. Three implementations of each
-// kernel (plain C, AVX2, AVX-512) do the same arithmetic per element, in the same order, with fused
-// multiply-adds (fmaf in plain C is correctly rounded on every CPU, so all three agree bit for bit).
+// tanh and sigmoid in plain C, AVX2 and AVX-512: the vector paths do the plain-C element's operations
+// in the same order, so all three give the same bits.
 #include "CKernels.h"
 #include <math.h>
 #include <stdint.h>
-#include <string.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
 
 #pragma clang fp contract(off)
-
-// ---------------------------------------------------------------------------------------------
-// Plain C (every platform; also the reference the vector paths must equal bit for bit).
-
-static void gemm_scalar(long m, long n, long k, const float *a, long ar, long ac, const float *b, float *c, int acc) {
-    for (long i = 0; i < m; i++) {
-        float *ci = c + i * n;
-        if (!acc) memset(ci, 0, (size_t)n * sizeof(float));
-        for (long p = 0; p < k; p++) {
-            const float s = a[i * ar + p * ac];
-            const float *bp = b + p * n;
-            for (long j = 0; j < n; j++) ci[j] = fmaf(s, bp[j], ci[j]);
-        }
-    }
-}
 
 // tanh: odd polynomial below 0.625, 1 - 2 / (exp(2|x|) + 1) above, exactly ±1 from 9 on.
 // exp uses Cephes's range reduction (2^n · e^r, ln 2 split in two) and degree-6 polynomial.
@@ -100,59 +83,9 @@ static void sigmoid_plain(float *x, long count) {
     for (long i = 0; i < count; i++) x[i] = sigmoid_scalar(x[i]);
 }
 
-// ---------------------------------------------------------------------------------------------
 #if defined(__x86_64__)
-
-// AVX2: blocks of 4 rows x 16 columns (two 8-lane registers per row), masked at the right edge.
-__attribute__((target("avx2,fma")))
-static inline __m256i mask8(long w) {
-    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(w < 0 ? 0 : (w > 8 ? 8 : w))), lanes);
-}
-
-__attribute__((target("avx2,fma")))
-static void gemm_avx2(long m, long n, long k, const float *a, long ar, long ac, const float *b, float *c, int acc) {
-    for (long j0 = 0; j0 < n; j0 += 16) {
-        const long w = n - j0;
-        const __m256i m0 = mask8(w), m1 = mask8(w - 8);
-        long i = 0;
-        for (; i + 4 <= m; i += 4) {
-            __m256 c0[4], c1[4];
-            for (int r = 0; r < 4; r++) {
-                float *cr = c + (i + r) * n + j0;
-                c0[r] = acc ? _mm256_maskload_ps(cr, m0) : _mm256_setzero_ps();
-                c1[r] = acc ? _mm256_maskload_ps(cr + 8, m1) : _mm256_setzero_ps();
-            }
-            for (long p = 0; p < k; p++) {
-                const float *bp = b + p * n + j0;
-                const __m256 b0 = _mm256_maskload_ps(bp, m0), b1 = _mm256_maskload_ps(bp + 8, m1);
-                for (int r = 0; r < 4; r++) {
-                    const __m256 s = _mm256_set1_ps(a[(i + r) * ar + p * ac]);
-                    c0[r] = _mm256_fmadd_ps(s, b0, c0[r]);
-                    c1[r] = _mm256_fmadd_ps(s, b1, c1[r]);
-                }
-            }
-            for (int r = 0; r < 4; r++) {
-                float *cr = c + (i + r) * n + j0;
-                _mm256_maskstore_ps(cr, m0, c0[r]);
-                _mm256_maskstore_ps(cr + 8, m1, c1[r]);
-            }
-        }
-        for (; i < m; i++) {
-            float *cr = c + i * n + j0;
-            __m256 c0 = acc ? _mm256_maskload_ps(cr, m0) : _mm256_setzero_ps();
-            __m256 c1 = acc ? _mm256_maskload_ps(cr + 8, m1) : _mm256_setzero_ps();
-            for (long p = 0; p < k; p++) {
-                const float *bp = b + p * n + j0;
-                const __m256 s = _mm256_set1_ps(a[i * ar + p * ac]);
-                c0 = _mm256_fmadd_ps(s, _mm256_maskload_ps(bp, m0), c0);
-                c1 = _mm256_fmadd_ps(s, _mm256_maskload_ps(bp + 8, m1), c1);
-            }
-            _mm256_maskstore_ps(cr, m0, c0);
-            _mm256_maskstore_ps(cr + 8, m1, c1);
-        }
-    }
-}
+// ---------------------------------------------------------------------------------------------
+// AVX2
 
 __attribute__((target("avx2,fma")))
 static inline __m256 tanh8(__m256 x) {
@@ -226,96 +159,12 @@ static void sigmoid_avx2(float *x, long count) {
     for (; i < count; i++) x[i] = sigmoid_scalar(x[i]);
 }
 
-// AVX-512: blocks of 4 rows x 32 columns (two 16-lane registers per row), masked at the right edge.
+// ---------------------------------------------------------------------------------------------
+// AVX-512
+
 __attribute__((target("avx512f,fma")))
-static inline __mmask16 mask16(long w) {
+static inline __mmask16 tail_mask(long w) {
     return w <= 0 ? (__mmask16)0 : (w >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << w) - 1));
-}
-
-// 4 rows x 64 columns (16 accumulators): for wide outputs, half the loads per multiply-add.
-__attribute__((target("avx512f,fma")))
-static void gemm_avx512_wide(long m, long n, long k, const float *a, long ar, long ac, const float *b, float *c, int acc, long j0) {
-    long i = 0;
-    for (; i + 4 <= m; i += 4) {
-        __m512 cv[4][4];
-        for (int r = 0; r < 4; r++) {
-            float *cr = c + (i + r) * n + j0;
-            for (int v = 0; v < 4; v++) cv[r][v] = acc ? _mm512_loadu_ps(cr + 16 * v) : _mm512_setzero_ps();
-        }
-        for (long p = 0; p < k; p++) {
-            const float *bp = b + p * n + j0;
-            const __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
-            const __m512 b2 = _mm512_loadu_ps(bp + 32), b3 = _mm512_loadu_ps(bp + 48);
-            for (int r = 0; r < 4; r++) {
-                const __m512 s = _mm512_set1_ps(a[(i + r) * ar + p * ac]);
-                cv[r][0] = _mm512_fmadd_ps(s, b0, cv[r][0]);
-                cv[r][1] = _mm512_fmadd_ps(s, b1, cv[r][1]);
-                cv[r][2] = _mm512_fmadd_ps(s, b2, cv[r][2]);
-                cv[r][3] = _mm512_fmadd_ps(s, b3, cv[r][3]);
-            }
-        }
-        for (int r = 0; r < 4; r++) {
-            float *cr = c + (i + r) * n + j0;
-            for (int v = 0; v < 4; v++) _mm512_storeu_ps(cr + 16 * v, cv[r][v]);
-        }
-    }
-    for (; i < m; i++) {
-        float *cr = c + i * n + j0;
-        __m512 cv[4];
-        for (int v = 0; v < 4; v++) cv[v] = acc ? _mm512_loadu_ps(cr + 16 * v) : _mm512_setzero_ps();
-        for (long p = 0; p < k; p++) {
-            const float *bp = b + p * n + j0;
-            const __m512 s = _mm512_set1_ps(a[i * ar + p * ac]);
-            for (int v = 0; v < 4; v++) cv[v] = _mm512_fmadd_ps(s, _mm512_loadu_ps(bp + 16 * v), cv[v]);
-        }
-        for (int v = 0; v < 4; v++) _mm512_storeu_ps(cr + 16 * v, cv[v]);
-    }
-}
-
-__attribute__((target("avx512f,fma")))
-static void gemm_avx512(long m, long n, long k, const float *a, long ar, long ac, const float *b, float *c, int acc) {
-    long wide = 0;
-    for (; wide + 64 <= n; wide += 64) gemm_avx512_wide(m, n, k, a, ar, ac, b, c, acc, wide);
-    for (long j0 = wide; j0 < n; j0 += 32) {
-        const long w = n - j0;
-        const __mmask16 m0 = mask16(w), m1 = mask16(w - 16);
-        long i = 0;
-        for (; i + 4 <= m; i += 4) {
-            __m512 c0[4], c1[4];
-            for (int r = 0; r < 4; r++) {
-                float *cr = c + (i + r) * n + j0;
-                c0[r] = acc ? _mm512_maskz_loadu_ps(m0, cr) : _mm512_setzero_ps();
-                c1[r] = acc ? _mm512_maskz_loadu_ps(m1, cr + 16) : _mm512_setzero_ps();
-            }
-            for (long p = 0; p < k; p++) {
-                const float *bp = b + p * n + j0;
-                const __m512 b0 = _mm512_maskz_loadu_ps(m0, bp), b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
-                for (int r = 0; r < 4; r++) {
-                    const __m512 s = _mm512_set1_ps(a[(i + r) * ar + p * ac]);
-                    c0[r] = _mm512_fmadd_ps(s, b0, c0[r]);
-                    c1[r] = _mm512_fmadd_ps(s, b1, c1[r]);
-                }
-            }
-            for (int r = 0; r < 4; r++) {
-                float *cr = c + (i + r) * n + j0;
-                _mm512_mask_storeu_ps(cr, m0, c0[r]);
-                _mm512_mask_storeu_ps(cr + 16, m1, c1[r]);
-            }
-        }
-        for (; i < m; i++) {
-            float *cr = c + i * n + j0;
-            __m512 c0 = acc ? _mm512_maskz_loadu_ps(m0, cr) : _mm512_setzero_ps();
-            __m512 c1 = acc ? _mm512_maskz_loadu_ps(m1, cr + 16) : _mm512_setzero_ps();
-            for (long p = 0; p < k; p++) {
-                const float *bp = b + p * n + j0;
-                const __m512 s = _mm512_set1_ps(a[i * ar + p * ac]);
-                c0 = _mm512_fmadd_ps(s, _mm512_maskz_loadu_ps(m0, bp), c0);
-                c1 = _mm512_fmadd_ps(s, _mm512_maskz_loadu_ps(m1, bp + 16), c1);
-            }
-            _mm512_mask_storeu_ps(cr, m0, c0);
-            _mm512_mask_storeu_ps(cr + 16, m1, c1);
-        }
-    }
 }
 
 __attribute__((target("avx512f,fma")))
@@ -356,7 +205,7 @@ static void tanh_avx512(float *x, long count) {
     long i = 0;
     for (; i + 16 <= count; i += 16) _mm512_storeu_ps(x + i, tanh16(_mm512_loadu_ps(x + i)));
     if (i < count) {
-        const __mmask16 tail = mask16(count - i);
+        const __mmask16 tail = tail_mask(count - i);
         _mm512_mask_storeu_ps(x + i, tail, tanh16(_mm512_maskz_loadu_ps(tail, x + i)));
     }
 }
@@ -391,62 +240,14 @@ static void sigmoid_avx512(float *x, long count) {
     long i = 0;
     for (; i + 16 <= count; i += 16) _mm512_storeu_ps(x + i, sigmoid16(_mm512_loadu_ps(x + i)));
     if (i < count) {
-        const __mmask16 tail = mask16(count - i);
+        const __mmask16 tail = tail_mask(count - i);
         _mm512_mask_storeu_ps(x + i, tail, sigmoid16(_mm512_maskz_loadu_ps(tail, x + i)));
     }
 }
 #endif
 
 // ---------------------------------------------------------------------------------------------
-// Dispatch.
-
-static int detected_level(void) {
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return 2;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
-#endif
-    return 0;
-}
-
-static int level = -1;
-
-int st_simd_level(void) {
-    if (level < 0) level = detected_level();
-    return level;
-}
-
-int st_set_simd_level(int wanted) {
-    const int best = detected_level();
-    level = wanted < 0 ? 0 : (wanted > best ? best : wanted);
-    return level;
-}
-
-// Long sums (weight gradients over every step and sample) run in chunks of K so that the panel of B
-// being read stays in L1 across row blocks. Each element still sums over p in order: between chunks
-// its partial sum just goes through memory, which changes no bit.
-#define K_CHUNK 96
-
-void st_gemm(long m, long n, long k, const float *a, long a_row, long a_col, const float *b, float *c, int accumulate) {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0) {
-        if (!accumulate) memset(c, 0, (size_t)(m * n) * sizeof(float));
-        return;
-    }
-    const int level = st_simd_level();
-    for (long p0 = 0; p0 < k; p0 += K_CHUNK) {
-        const long kc = k - p0 < K_CHUNK ? k - p0 : K_CHUNK;
-        const float *ap = a + p0 * a_col, *bp = b + p0 * n;
-        const int acc = p0 == 0 ? accumulate : 1;
-        switch (level) {
-#if defined(__x86_64__)
-        case 2: gemm_avx512(m, n, kc, ap, a_row, a_col, bp, c, acc); break;
-        case 1: gemm_avx2(m, n, kc, ap, a_row, a_col, bp, c, acc); break;
-#endif
-        default: gemm_scalar(m, n, kc, ap, a_row, a_col, bp, c, acc); break;
-        }
-    }
-}
+// Entry points.
 
 void st_tanh(float *x, long count) {
     switch (st_simd_level()) {
@@ -469,7 +270,5 @@ void st_sigmoid(float *x, long count) {
     }
 }
 
-void st_transpose(long rows, long cols, const float *src, float *dst) {
-    for (long r = 0; r < rows; r++)
-        for (long c = 0; c < cols; c++) dst[c * rows + r] = src[r * cols + c];
-}
+// In 16 x 16 tiles, so that the lines written stay in L1 while a tile fills them (column by column over
+// a whole row, every write touched a new line once rows exceed a few dozen).
