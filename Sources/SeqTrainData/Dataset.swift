@@ -243,7 +243,11 @@ public struct Dataset: Sendable {
             targetFeatures.withUnsafeBufferPointer { targets in
                 for (b, row) in rows.enumerated() {
                     let s = data.baseAddress! + sampleStarts[row] * F
-                    for t in 0..<T { (x + (t * B + b) * F).update(from: s + t * F, count: F) }
+                    if F == 1 {
+                        for t in 0..<T { x[t * B + b] = s[t] }  // one value per step: no copy call per value
+                    } else {
+                        for t in 0..<T { (x + (t * B + b) * F).update(from: s + t * F, count: F) }
+                    }
                     switch config.target {
                     case .next, .vector:
                         copyTargets(from: s + T * F, to: y + b * H * K, steps: H, features: F, targets: targets)
@@ -263,6 +267,10 @@ public struct Dataset: Sendable {
     private func copyTargets(from source: UnsafePointer<Float>, to out: UnsafeMutablePointer<Float>, steps: Int, features F: Int,
                              targets: UnsafeBufferPointer<Int>) {
         let K = targets.count
+        if F == 1 && K == 1 {  // a univariate series: the targets are the next values, contiguous
+            out.update(from: source, count: steps)
+            return
+        }
         for k in 0..<steps { for j in 0..<K { out[k * K + j] = source[k * F + targets[j]] } }
     }
 
