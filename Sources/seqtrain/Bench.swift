@@ -35,6 +35,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @Flag(help: "Time the matrix kernel on the products of the --units-wide models (default 128) against this core's measured FMA peak, instead of training.")
+    var kernels = false
+
     @Flag(help: .hidden)
     var single = false
 
@@ -45,6 +48,11 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         try withErrorReporting {
+            if kernels {
+                guard configs.isEmpty else { throw ValidationError("--kernels times the matrix kernel alone; give no config") }
+                print(Self.kernelReport(units: units ?? 128, json: json), terminator: "")
+                return
+            }
             let files = configs.isEmpty ? Self.chapterConfigs : configs
             if single {
                 let result = try Benchmark.run(try experiment(files[0]), epochs: epochs, threads: threading.threads)

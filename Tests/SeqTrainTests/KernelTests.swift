@@ -10,7 +10,10 @@ final class KernelTests: XCTestCase {
 
     func testMatrixProductsAreBitIdenticalOnEveryInstructionSet() {
         var random = SplitMixRandom(seed: 1, purpose: "kernels")
-        let sizes = [(1, 1, 1), (3, 5, 7), (4, 20, 20), (32, 20, 1), (33, 17, 19), (5, 33, 3), (9, 64, 20), (32, 128, 128), (2, 1, 50)]
+        // Every tile height's remainder (tiles of 4, 8 and 12 rows), masked widths, panels of 64 plus a
+        // tail, B copied into panels (m ≥ 64 with n > 64; n ≥ 256), and sums longer than one chunk (128).
+        let sizes = [(1, 1, 1), (3, 5, 7), (4, 20, 20), (32, 20, 1), (33, 17, 19), (5, 33, 3), (9, 64, 20), (32, 128, 128), (2, 1, 50),
+                     (23, 10, 9), (19, 84, 5), (70, 150, 33), (11, 256, 7), (64, 65, 130), (16, 512, 129), (7, 300, 260), (13, 31, 300)]
         for (m, n, k) in sizes {
             let a = (0..<(m * k)).map { _ in Float(random.nextNormal()) }
             let b = (0..<(k * n)).map { _ in Float(random.nextNormal()) }
@@ -39,6 +42,36 @@ final class KernelTests: XCTestCase {
             }
         }
         XCTAssertGreaterThanOrEqual(SIMDLevel.best, 0)
+    }
+
+    func testReusedMatrixProductsEqualPlainProductsOnEveryInstructionSet() {
+        var random = SplitMixRandom(seed: 2, purpose: "reused matrix")
+        // Narrow (read in place) and wide (packed into panels, with a partial last panel) recurrent kernels.
+        for (m, n, k) in [(16, 128, 128), (16, 512, 128), (5, 384, 20), (16, 300, 17), (3, 257, 140), (16, 100, 512)] {
+            let a = (0..<(m * k)).map { _ in Float(random.nextNormal()) }
+            let b = (0..<(k * n)).map { _ in Float(random.nextNormal()) }
+            let c0 = (0..<(m * n)).map { _ in Float(random.nextNormal()) }
+            for accumulate in [false, true] {
+                var plain = c0
+                SIMDLevel.limit(to: 0)
+                Gemm.nn(m, n, k, a, b, &plain, accumulate: accumulate)
+                let reusedRuns = perLevel { () -> [Float] in
+                    let matrix = ReusedMatrix(rows: k, cols: n)
+                    var c = c0
+                    b.withUnsafeBufferPointer { b in
+                        matrix.use(b.baseAddress!)
+                        XCTAssertEqual(matrix.values, b.baseAddress!)
+                        c.withUnsafeMutableBufferPointer { c in
+                            a.withUnsafeBufferPointer { matrix.multiply(m, $0.baseAddress!, into: c.baseAddress!, accumulate: accumulate) }
+                        }
+                    }
+                    return c
+                }
+                for run in reusedRuns {
+                    XCTAssertEqual(run.result.map(\.bitPattern), plain.map(\.bitPattern), "reused \(m)x\(n)x\(k) level \(run.level)")
+                }
+            }
+        }
     }
 
     func testTanhIsAccurateAndIdenticalOnEveryInstructionSet() {

@@ -21,6 +21,10 @@ void st_pack(long k, long n, const float *b, float *packed);
 /// many products reuse (a recurrent kernel at every time step).
 void st_gemm_packed(long m, long n, long k, const float *a, long a_row, long a_col, const float *packed, float *c, int accumulate);
 
+/// Runs `iterations` rounds of independent fused multiply-adds at the instruction set in use and returns
+/// the floating-point operations done (2 per lane per multiply-add): timed, the core's FMA peak.
+long st_fma_probe(long iterations);
+
 /// dst[cols, rows] = transpose of src[rows, cols].
 void st_transpose(long rows, long cols, const float *src, float *dst);
 
