@@ -150,8 +150,7 @@ public final class Sequential {
         let g = gradients.pointer
         g.update(from: replicas[0].gradients.pointer, count: parameterCount)
         for shard in 1..<Self.shardCount where !Self.shardRows(shard, batch: batch).isEmpty {
-            let other = replicas[shard].gradients.pointer
-            for i in 0..<parameterCount { g[i] += other[i] }
+            SIMDLoops.add(g, replicas[shard].gradients.pointer, count: parameterCount)  // the same additions, 16 lanes at a time
         }
     }
 

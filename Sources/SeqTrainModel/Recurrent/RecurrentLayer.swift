@@ -181,8 +181,7 @@ public final class RecurrentLayer<Cell: RecurrentCell>: Layer {
                 if cell.hasDirectStatePath { cell.addDirectStateGradient(step: t, into: dh, batch: B) }
             }
             if returnSequences {
-                let douts = dout + (t - 1) * step
-                for i in 0..<step { dh[i] += douts[i] }
+                SIMDLoops.add(dh, dout + (t - 1) * step, count: step)
             }
         }
         Gemm.tn(F, G, T * B, inp, dz, dkernel, accumulate: false)                     // Σ_t x_tᵀ dz_t
