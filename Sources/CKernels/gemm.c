@@ -45,6 +45,21 @@ static void gemm_scalar(long m, long n, long k, const float *a, long ar, long ac
 }
 
 #if defined(__x86_64__)
+// The plain-C loop with the FMA instruction (fmaf is a library call without it): for tiny products,
+// which cost more to set up as vector tiles than to do one element at a time.
+__attribute__((target("fma")))
+static void gemm_tiny_fma(long m, long n, long k, const float *a, long ar, long ac, matrix_b b, float *c, int acc) {
+    for (long i = 0; i < m; i++) {
+        float *ci = c + i * n;
+        if (!acc) for (long j = 0; j < n; j++) ci[j] = 0;
+        for (long p = 0; p < k; p++) {
+            const float s = a[i * ar + p * ac];
+            const float *bp = b_at(b, p, 0);
+            for (long j = 0; j < n; j++) ci[j] = __builtin_fmaf(s, bp[j], ci[j]);
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // AVX2: blocks of 4 rows x 16 columns (two 8-lane registers per row), masked at the right edge.
 
@@ -156,21 +171,19 @@ static inline void block512(const int V, long m, long k, const float *a, long ar
     }
 }
 
-// Panels of 64 columns, then blocks of 32, then the last (masked) block. Rows of a plain B that are
-// long (n ≥ 256) or read by many row tiles are first copied panel by panel into a contiguous buffer:
-// rows n floats apart fall into few L1 sets and evict each other (a third of the speed at n = 512).
+// Panels of 64 columns, then blocks of 32, then the last (masked) block. `copy` holds a panel of B
+// copied into contiguous rows (see gemm_avx512), or is NULL to read B in place.
 __attribute__((target("avx512f,fma")))
-static void gemm_avx512(long m, long n, long k, const float *a, long ar, long ac, matrix_b b, float *c, int acc) {
-    float panel[K_CHUNK * PANEL] __attribute__((aligned(64)));
-    const int copy = b.ldb == n && n > PANEL && (m >= 64 || (n >= 256 && m >= 8));
+static void gemm_avx512_panels(long m, long n, long k, const float *a, long ar, long ac, matrix_b b, float *c, int acc,
+                               float *copy) {
     long j0 = 0;
     for (; j0 + PANEL <= n; j0 += PANEL) {
         const float *bp = b_at(b, 0, j0);
         long ldb = b.ldb;
         if (copy) {
             for (long p = 0; p < k; p++)
-                for (int v = 0; v < 4; v++) _mm512_store_ps(panel + p * PANEL + 16 * v, _mm512_loadu_ps(bp + p * ldb + 16 * v));
-            bp = panel;
+                for (int v = 0; v < 4; v++) _mm512_store_ps(copy + p * PANEL + 16 * v, _mm512_loadu_ps(bp + p * ldb + 16 * v));
+            bp = copy;
             ldb = PANEL;
         }
         block512(4, m, k, a, ar, ac, bp, ldb, c + j0, n, acc, PANEL);
@@ -179,6 +192,19 @@ static void gemm_avx512(long m, long n, long k, const float *a, long ar, long ac
         const long width = n - j0 < 32 ? n - j0 : 32;
         if (width > 16) block512(2, m, k, a, ar, ac, b_at(b, 0, j0), b.ldb, c + j0, n, acc, width);
         else block512(1, m, k, a, ar, ac, b_at(b, 0, j0), b.ldb, c + j0, n, acc, width);
+    }
+}
+
+// Rows of a plain B that are long (n ≥ 256) or read by many row tiles (m ≥ 64) are first copied panel
+// by panel into a contiguous buffer: rows n floats apart fall into few L1 sets and evict each other (a
+// third of the speed at n = 512). Only then does the call need the 32 KiB buffer on its stack.
+__attribute__((target("avx512f,fma")))
+static void gemm_avx512(long m, long n, long k, const float *a, long ar, long ac, matrix_b b, float *c, int acc) {
+    if (b.ldb == n && n > PANEL && (m >= 64 || (n >= 256 && m >= 8))) {
+        float panel[K_CHUNK * PANEL] __attribute__((aligned(64)));
+        gemm_avx512_panels(m, n, k, a, ar, ac, b, c, acc, panel);
+    } else {
+        gemm_avx512_panels(m, n, k, a, ar, ac, b, c, acc, NULL);
     }
 }
 #endif
@@ -193,6 +219,12 @@ static void gemm(long m, long n, long k, const float *a, long a_row, long a_col,
         return;
     }
     const int level = st_simd_level();
+#if defined(__x86_64__)
+    if (level >= 1 && n <= PANEL && m * n * k <= 64) {  // a one-unit layer's step
+        gemm_tiny_fma(m, n, k, a, a_row, a_col, b, c, accumulate);
+        return;
+    }
+#endif
     for (long p0 = 0; p0 < k; p0 += K_CHUNK) {
         const long kc = k - p0 < K_CHUNK ? k - p0 : K_CHUNK;
         const float *ap = a + p0 * a_col;
