@@ -56,9 +56,9 @@ public enum KernelBenchmark {
         return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 
-    /// Runs `body` (which does `flops` operations) until 0.2 s have passed, 5 times; the best rate in GFLOP/s.
+    /// Runs `body` (which does `flops` operations) about 10⁹ operations long, 5 times; the best rate in GFLOP/s.
     static func bestRate(flops: Double, _ body: () -> Void) -> Double {
-        let repeats = max(1, Int(2e8 / max(flops, 1)))
+        let repeats = max(1, Int(1e9 / max(flops, 1)))
         var best = 0.0
         for _ in 0..<5 {
             let start = cpuSeconds()
