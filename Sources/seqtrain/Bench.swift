@@ -44,6 +44,10 @@ struct Bench: ParsableCommand {
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         if let units, !(1...4096).contains(units) { throw ValidationError("--units must be between 1 and 4096") }
+        if kernels, let units, units > 1024 {
+            // The LSTM weight gradient alone would be 2·U·4U·800 operations (107 GFLOP at 4096) on one core.
+            throw ValidationError("--kernels times models of at most 1024 units")
+        }
     }
 
     func run() throws {
