@@ -40,7 +40,9 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        if let units, !(1...4096).contains(units) { throw ValidationError("--units must be between 1 and 4096") }
+        if let units, !(1...maxRecurrentUnits).contains(units) {
+            throw ValidationError("--units must be between 1 and \(maxRecurrentUnits) (the recurrent layers' limit)")
+        }
     }
 
     func run() throws {

@@ -81,7 +81,7 @@ final class ConfigTests: XCTestCase {
              ["unknown key 'return_sequence'", "did you mean 'return_sequences'?"]),
             ("model:\n  - SimpleRnn: {units: 1}\n", 2, 5, ["unknown layer 'SimpleRnn'", "did you mean 'SimpleRNN'?"]),
             (base + "train: {optimizer: {name: adam, learning_rat: 0.1}}\n", 5, 33, ["unknown key 'learning_rat'", "did you mean 'learning_rate'?"]),
-            ("model:\n  - SimpleRNN: {units: 0}\n", 2, 24, ["units must be between 1 and 4096, found 0"]),
+            ("model:\n  - SimpleRNN: {units: 0}\n", 2, 24, ["units must be between 1 and 1024, found 0"]),
             (base + "train: {optimizer: {name: adam, learning_rate: -0.1}}\n", 5, 48, ["learning_rate must be a finite number greater than 0"]),
             (base + "train: {optimizer: {name: adam, learning_rate: .nan}}\n", 5, 48, ["learning_rate must be a finite number"]),
             (base + "train: {batch_size: 8000}\n", 5, 8, ["batch_size (8000) is larger than the train split (7000 series)"]),
