@@ -58,7 +58,8 @@ extension ExperimentParser {
         // Callbacks last: their monitors are checked against the history columns the metrics make.
         if let callbacks = entries.first(where: { $0.key == "callbacks" })?.value {
             let context = CallbackContext(historyColumns: config.historyColumns,
-                                          learningRateIsScheduled: config.optimizer.rule.learningRate.isScheduled)
+                                          learningRateIsScheduled: config.optimizer.rule.learningRate.isScheduled,
+                                          learningRateNode: entries.first { $0.key == "optimizer" }?.value["learning_rate"])
             if let value = vocabulary.callbacks.parseList(callbacks, context: context, reader: &reader) {
                 config.callbacks = value
             } else {
