@@ -103,7 +103,7 @@ struct Bench: ParsableCommand {
         let data = collected.data
         if forwarded != 0 || ChildProcesses.stopRequested != 0 {
             throw StoppedBySignal(signal: forwarded != 0 ? forwarded : ChildProcesses.stopRequested,
-                                      what: "benchmarking \(file) was stopped, with its measuring process")
+                                  what: "benchmarking \(file) was stopped, with its measuring process")
         }
         guard process.terminationStatus == 0, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ValidationError("benchmarking \(file) failed (status \(process.terminationStatus))")
