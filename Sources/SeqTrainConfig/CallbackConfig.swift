@@ -47,11 +47,14 @@ public struct CallbackContext {
     public var historyColumns: [String]
     /// Whether the learning rate follows a schedule (so that nothing may set it at run time).
     public var learningRateIsScheduled: Bool
+    /// Where `train.optimizer.learning_rate` is written, for errors that involve it.
+    public var learningRateNode: Node?
 
     /// A context of these columns.
-    public init(historyColumns: [String], learningRateIsScheduled: Bool) {
+    public init(historyColumns: [String], learningRateIsScheduled: Bool, learningRateNode: Node? = nil) {
         self.historyColumns = historyColumns
         self.learningRateIsScheduled = learningRateIsScheduled
+        self.learningRateNode = learningRateNode
     }
 }
 
@@ -126,9 +129,9 @@ public struct CallbackOptions {
         return (column, mode)
     }
 
-    /// Reports a problem with the whole callback, at its name.
-    public mutating func error(_ message: String, suggestion: String? = nil) {
-        reader.error(nameNode, message, suggestion: suggestion)
+    /// Reports a problem with the whole callback, at its name (naming where the `related` keys are).
+    public mutating func error(_ message: String, related: [(key: String, node: Node?)] = [], suggestion: String? = nil) {
+        reader.error(nameNode, message, related: related, suggestion: suggestion)
     }
 }
 

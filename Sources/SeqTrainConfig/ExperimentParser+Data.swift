@@ -40,18 +40,20 @@ extension ExperimentParser {
         let resolvedHorizon = horizon ?? (target == .next ? 1 : 10)
         if target == .next && resolvedHorizon != 1 {
             reader.error(nodes["horizon"], "data.horizon must be 1 when data.target is next, found \(resolvedHorizon)",
-                         suggestion: "use target: vector or target: sequence to predict several steps")
+                         related: [("data.target", nodes["target"])], suggestion: "use target: vector or target: sequence to predict several steps")
             return nil
         }
         switch source {
         case .sine(let series):
             for key in ["stride", "standardize"] where nodes[key] != nil {
                 reader.error(nodes[key], "data.\(key) applies to a csv source; each generated series gives one sample",
-                             suggestion: "remove it, or read a series with source: {csv: FILE, columns: [NAME]}")
+                             related: [("data.source", nodes["source"])], suggestion: "remove it, or read a series with source: {csv: FILE, columns: [NAME]}")
                 return nil
             }
             if series * (window + resolvedHorizon) > maxDataValues {
-                reader.error(node, "the data would hold \(series) series x \(window + resolvedHorizon) steps, more than \(maxDataValues) values",
+                reader.error(nodes["source"]?["series"] ?? node,
+                             "the data would hold \(series) series (data.source.series) x \(window + resolvedHorizon) steps, more than \(maxDataValues) values",
+                             related: [("data.window", nodes["window"]), ("data.horizon", nodes["horizon"])],
                              suggestion: "lower data.source.series or data.window")
                 return nil
             }
@@ -60,7 +62,7 @@ extension ExperimentParser {
             let counts = resolvedSplit.counts(of: series)
             if counts.train + counts.valid + counts.test > series {
                 reader.error(nodes["split"] ?? node, "data.split takes \(counts.train + counts.valid + counts.test) series "
-                    + "but the source has only \(series)", suggestion: "make train + valid + test at most \(series)")
+                    + "but the source has only \(series)", related: [("data.source.series", nodes["source"]?["series"])], suggestion: "make train + valid + test at most \(series)")
                 return nil
             }
             if counts.train == 0 || counts.valid == 0 {

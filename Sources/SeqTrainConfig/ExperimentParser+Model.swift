@@ -58,7 +58,8 @@ extension ExperimentParser {
         // Callbacks last: their monitors are checked against the history columns the metrics make.
         if let callbacks = entries.first(where: { $0.key == "callbacks" })?.value {
             let context = CallbackContext(historyColumns: config.historyColumns,
-                                          learningRateIsScheduled: config.optimizer.rule.learningRate.isScheduled)
+                                          learningRateIsScheduled: config.optimizer.rule.learningRate.isScheduled,
+                                          learningRateNode: entries.first { $0.key == "optimizer" }?.value["learning_rate"])
             if let value = vocabulary.callbacks.parseList(callbacks, context: context, reader: &reader) {
                 config.callbacks = value
             } else {
@@ -71,7 +72,7 @@ extension ExperimentParser {
     // MARK: - shapes
 
     /// Infers every layer's output shape from the data and checks the last one against the target.
-    static func checkShapes(_ layers: [any LayerConfig], modelNode: Node, data: DataConfig, train: TrainConfig,
+    static func checkShapes(_ layers: [any LayerConfig], modelNode: Node, data: DataConfig, dataNode: Node?, train: TrainConfig,
                             trainNode: Node?, reader: inout NodeReader) {
         guard case .sequence(let items) = modelNode else { return }
         var shape = data.inputShape
@@ -95,10 +96,14 @@ extension ExperimentParser {
             if case .vector = shape, case .sequence = expected { hint = "keep return_sequences: true up to the end and finish with TimeDistributed: {Dense: {units: \(expected.features)}}" }
             reader.error(items[layers.count - 1], "the model outputs \(shape) but data.target \(data.target.rawValue) with horizon \(data.horizon)"
                 + (data.targetFeatures > 1 ? " and \(data.targetFeatures) target columns" : "") + " is \(expected)",
-                         suggestion: hint)
+                         related: [("data.target", dataNode?["target"]), ("data.horizon", dataNode?["horizon"])], suggestion: hint)
         }
         if case .vector = shape, let metric = train.metrics.first(where: \.needsSequence) {
-            reader.error(trainNode, "metric \(metric.rawValue) needs a sequence output, but the model outputs \(shape)",
+            // At the metric in train.metrics, naming the last layer that makes the output a vector.
+            let metricsNode = trainNode?["metrics"]
+            let metricNode = metricsNode?.sequence?.first { $0.scalar?.string == metric.rawValue } ?? metricsNode
+            reader.error(metricNode ?? trainNode, "metric \(metric.rawValue) needs a sequence output, but the model outputs \(shape)",
+                         related: [("model.\(layers.count - 1)", items[layers.count - 1])],
                          suggestion: "use mse, or a sequence target (data.target: sequence)")
         }
     }

@@ -101,7 +101,9 @@ extension ExperimentParser {
             return nil
         }
         if !random, let drawn = parameters.first(where: { if case .choice = $0.distribution { return false } else { return true } }) {
-            reader.error(parametersEntry.value, "sweep.parameters.\(drawn.path) is a distribution, which needs random points",
+            reader.error(parametersEntry.value[drawn.path] ?? parametersEntry.value,
+                         "sweep.parameters.\(drawn.path) is a distribution, which needs random points",
+                         related: [("sweep.method", value("method")?.value)],
                          suggestion: method == .halving ? "add trials: N to halve over N random points" : "set method: random and trials: N")
             return nil
         }

@@ -148,18 +148,44 @@ public enum ExperimentParser {
             return nil
         }
         let model = parseModel(modelNode, layers: vocabulary.layers, reader: &reader)
-        if let sweep = value("sweep") { _ = parseSweep(sweep, reader: &reader) }
+        let sweep = value("sweep").flatMap { parseSweep($0, reader: &reader) }
         guard let name, let seed, var data, let model, let train else { return nil }
+        if let sweep, let halving = sweep.halving, let sweepNode = value("sweep") {
+            checkHalving(halving, sweep, sweepNode, train: train, trainNode: value("train"), reader: &reader)
+        }
         if case .layers(let layers) = model {
             data.targetSteps = alignedTargetSteps(layers, data: data)
-            checkShapes(layers, modelNode: modelNode, data: data, train: train, trainNode: value("train"), reader: &reader)
+            checkShapes(layers, modelNode: modelNode, data: data, dataNode: value("data"), train: train, trainNode: value("train"),
+                        reader: &reader)
         }
         if case .sine(let series) = data.source, train.batchSize > data.split.counts(of: series).train {
+            // At batch_size when it is written, else at what makes the split small; naming the other key's place.
             let trainSeries = data.split.counts(of: series).train
-            reader.error(value("train"), "train.batch_size (\(train.batchSize)) is larger than the train split (\(trainSeries) series)",
-                         suggestion: "use a batch_size of at most \(trainSeries)")
+            let batchNode = value("train")?["batch_size"]
+            let splitKey = value("data")?["split"] != nil ? "data.split" : "data.source.series"
+            let splitNode = value("data")?["split"] ?? value("data")?["source"]?["series"]
+            reader.error(batchNode ?? splitNode ?? value("data"), "train.batch_size (\(train.batchSize)\(batchNode == nil ? ", the default" : "")) "
+                + "is larger than the train split (\(trainSeries) series)",
+                         related: batchNode == nil ? [] : [(splitKey, splitNode)],
+                         suggestion: "use a batch_size of at most \(trainSeries), or a larger train split")
         }
         return Experiment(name: name, seed: seed, data: data, model: model, train: train)
+    }
+
+    /// A halving sweep ranks by a history column and sets train.epochs itself, rung by rung.
+    private static func checkHalving(_ halving: HalvingSpec, _ sweep: SweepSpec, _ sweepNode: Node, train: TrainConfig,
+                                     trainNode: Node?, reader: inout NodeReader) {
+        let columns = Array(train.historyColumns.dropFirst())
+        if !columns.contains(halving.metric) {
+            reader.error(sweepNode["halving"]?["metric"] ?? sweepNode["halving"] ?? sweepNode,
+                         "sweep.halving.metric '\(halving.metric)' is not a history column (its columns: \(columns.joined(separator: ", ")))",
+                         related: [("train.metrics", trainNode?["metrics"])], suggestion: Suggest.hint(for: halving.metric, in: columns))
+        }
+        if sweep.parameters.contains(where: { $0.path == "train.epochs" }) {
+            reader.error(sweepNode["parameters"]?["train.epochs"] ?? sweepNode["train.epochs"] ?? sweepNode,
+                         "a halving sweep sets train.epochs itself, rung by rung", related: [("sweep.method", sweepNode["method"])],
+                         suggestion: "sweep other parameters; train.epochs is the last rung's budget")
+        }
     }
 
     /// Whether `text` may name a run: one folder name of letters, digits, '.', '_' and '-', not

@@ -104,11 +104,17 @@ extension ExperimentParser {
     /// Turns diagnostics about override nodes (on lines past the file's end) into diagnostics that
     /// name the override.
     static func attribute(_ diagnostics: [Diagnostic], fileLines: Int, overrides: [Override]) -> [Diagnostic] {
-        diagnostics.map { diagnostic in
-            guard let line = diagnostic.position?.line, line > fileLines, line - fileLines - 1 < overrides.count else { return diagnostic }
+        // The override of a position past the file's end, if it is one.
+        func origin(_ position: SourcePosition?) -> String? {
+            guard let line = position?.line, line > fileLines, line - fileLines - 1 < overrides.count else { return nil }
+            return overrides[line - fileLines - 1].origin
+        }
+        return diagnostics.map { diagnostic in
             var moved = diagnostic
-            moved.file = overrides[line - fileLines - 1].origin
-            moved.position = nil
+            if let override = origin(diagnostic.position) { (moved.file, moved.position) = (override, nil) }
+            for (index, key) in moved.related.enumerated() {
+                if let override = origin(key.position) { (moved.related[index].file, moved.related[index].position) = (override, nil) }
+            }
             return moved
         }
     }

@@ -40,6 +40,31 @@ public struct RunFolder {
             throw RunReadError(path: path, problem: "not a run folder (it has no config.yaml)")
         }
         self.path = path
+        try refuseLinkedInternals()
+    }
+
+    /// The files and folders seqtrain keeps in a run folder, relative to it.
+    static let internalNames = ["config.yaml", "history.csv", "timing.csv", "summary.json", "status.json", "failed.txt", ".lock",
+                                "curves.svg", "forecast.svg", "backtest.svg", "checkpoints", "tensorboard"]
+
+    /// Refuses a run whose own files are symbolic links (or hold links, in checkpoints/ and
+    /// tensorboard/): resume and the writers would follow them and write outside the run folder
+    /// (a linked checkpoints/ put the checkpoints elsewhere). The run folder itself may be a link.
+    func refuseLinkedInternals() throws {
+        var info = stat()
+        for name in Self.internalNames where lstat(path + "/" + name, &info) == 0 {
+            let file = path + "/" + name
+            guard info.st_mode & S_IFMT != S_IFLNK else {
+                throw RunReadError(path: file, problem: "it is a symbolic link; a run's files must be its own, so that nothing is "
+                    + "read from or written outside the run folder (copy the target into its place)")
+            }
+            guard info.st_mode & S_IFMT == S_IFDIR else { continue }
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: file)) ?? []
+            where lstat(file + "/" + entry, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK {
+                throw RunReadError(path: file + "/" + entry, problem: "it is a symbolic link; a run's files must be its own, so that "
+                    + "nothing is read from or written outside the run folder (copy the target into its place)")
+            }
+        }
     }
 
     private init(created path: String) { self.path = path }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import SeqTrainConfig
 import SeqTrainCore
@@ -70,8 +71,11 @@ public enum TrainingRun {
         if let steps = trainer.dataset.config.targetSteps { console.write(StepAlignment.summary(steps, inputSteps: experiment.data.window) + "\n") }
         let history = History(metrics: experiment.train.metrics)
         // The folder appears with its config, an empty history, the initial weights as the last
-        // checkpoint and its status, so that from its first instant it holds a checkpoint that loads.
+        // checkpoint and its status, so that from its first instant it holds a checkpoint that loads,
+        // and locked (the lock file goes with the folder when it is renamed into place).
+        var lock: FolderLock?
         let run = try RunFolder.create(runsDir: runsDir, name: experiment.name) { folder in
+            lock = try FolderLock(folder.path, kind: "run folder")
             try AtomicFile.write(configText, to: folder.configPath)
             try AtomicFile.write(history.csv, to: folder.historyPath)
             let initial = try TrainingSession(run: folder, experiment: experiment, configHash: configHash, trainer: trainer,
@@ -81,7 +85,7 @@ public enum TrainingRun {
         }
         let session = try TrainingSession(run: run, experiment: experiment, configHash: configHash, trainer: trainer, console: console,
                                           history: history, timingRows: [], callbacks: callbacks)
-        try session.runToCompletion(dataset: dataset, untilEpoch: untilEpoch)
+        try withExtendedLifetime(lock) { try session.runToCompletion(dataset: dataset, untilEpoch: untilEpoch) }
         return run
     }
 
@@ -117,6 +121,8 @@ public enum TrainingRun {
                               takeover: Bool = false) throws -> RunFolder {
         let opened = try OpenedRun.open(path)
         let run = opened.folder, experiment = opened.experiment
+        // One writer: a second resume, or the trainer itself still running, holds the lock.
+        let lock = try FolderLock(run.path, kind: "run folder")
         _ = try opened.layers("nothing to train")
         let last = try opened.checkpoint("last")
         let dataset = try opened.dataset(checkedAgainst: last)
@@ -215,7 +221,7 @@ public enum TrainingRun {
         } else {
             console.write("Resuming \(run.path) at epoch \(position.epoch + 1)/\(experiment.train.epochs)\n")
         }
-        try session.runToCompletion(dataset: dataset, untilEpoch: untilEpoch)
+        try withExtendedLifetime(lock) { try session.runToCompletion(dataset: dataset, untilEpoch: untilEpoch) }
         return run
     }
 
@@ -242,12 +248,20 @@ public enum TrainingRun {
         }
         let dataset = try opened.dataset(checkedAgainst: try opened.checkpoint("last"))
         let trainer = Trainer(experiment: experiment, dataset: dataset, threads: threads)
+        // The scratch run goes on every way out: an error, or SIGINT/SIGTERM (a stop request, then removal).
+        st_stop_install()
+        defer { st_stop_uninstall() }
         let scratch = NSTemporaryDirectory() + "seqtrain-verify-\(getpid())-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let copy = try RunFolder.create(runsDir: scratch, name: experiment.name)
         let session = try TrainingSession(run: copy, experiment: experiment, configHash: opened.configHash, trainer: trainer, console: .silent,
                                           history: History(metrics: experiment.train.metrics), timingRows: [])
-        _ = try session.loop.run(through: epochs) { false }
+        do {
+            _ = try session.loop.run(through: epochs) { st_stop_requested() != 0 }
+        } catch let stopped as TrainingStopped {
+            throw StoppedBySignal(signal: st_stop_requested(), what: "verifying \(run.path) was stopped during epoch \(stopped.epoch); "
+                + "nothing was verified, and the scratch run was removed")
+        }
         var differences: [String] = []
         for (index, (mine, theirs)) in zip(session.history.history.rows, recorded.rows).enumerated() {
             for (column, (a, b)) in zip(mine, theirs).enumerated() where a != b {

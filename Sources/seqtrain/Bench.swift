@@ -43,10 +43,8 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        if let units, !(1...4096).contains(units) { throw ValidationError("--units must be between 1 and 4096") }
-        if kernels, let units, units > 1024 {
-            // The LSTM weight gradient alone would be 2·U·4U·800 operations (107 GFLOP at 4096) on one core.
-            throw ValidationError("--kernels times models of at most 1024 units")
+        if let units, !(1...maxRecurrentUnits).contains(units) {
+            throw ValidationError("--units must be between 1 and \(maxRecurrentUnits) (the recurrent layers' limit)")
         }
     }
 
@@ -59,6 +57,7 @@ struct Bench: ParsableCommand {
             }
             let files = configs.isEmpty ? Self.chapterConfigs : configs
             if single {
+                try ChildProcesses.stopWithParent(graceful: false)
                 let result = try Benchmark.run(try experiment(files[0]), epochs: epochs, threads: threading.threads)
                 print(Self.json(result, units: units).rendered(), terminator: "")
                 return
@@ -92,11 +91,28 @@ struct Bench: ParsableCommand {
             ?? CommandLine.arguments[0])
         process.arguments = ["bench", "--single", file, "--epochs", "\(epochs)", "--threads", "\(threading.threads)"]
             + (units.map { ["--units", "\($0)"] } ?? []) + overrides.values.flatMap { ["--set", $0] }
+        process.environment = ChildProcesses.childEnvironment
         let output = Pipe()
         process.standardOutput = output
+        // The child has a process group of its own: a Ctrl-C reaches only this process, which passes it on.
+        ChildProcesses.install()
+        defer { ChildProcesses.uninstall() }
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let reading = DispatchGroup(), collected = Collected()
+        DispatchQueue.global().async(group: reading) { collected.data = output.fileHandleForReading.readDataToEndOfFile() }
+        var forwarded: Int32 = 0
+        while reading.wait(timeout: .now() + .milliseconds(20)) == .timedOut {
+            if forwarded == 0, ChildProcesses.stopRequested != 0 {
+                forwarded = ChildProcesses.stopRequested
+                kill(process.processIdentifier, forwarded)
+            }
+        }
         process.waitUntilExit()
+        let data = collected.data
+        if forwarded != 0 || ChildProcesses.stopRequested != 0 {
+            throw StoppedBySignal(signal: forwarded != 0 ? forwarded : ChildProcesses.stopRequested,
+                                  what: "benchmarking \(file) was stopped, with its measuring process")
+        }
         guard process.terminationStatus == 0, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ValidationError("benchmarking \(file) failed (status \(process.terminationStatus))")
         }
@@ -194,4 +210,9 @@ struct Bench: ParsableCommand {
         out += rows.map(line)
         return out.joined(separator: "\n")
     }
+}
+
+/// The output a reading thread collected.
+private final class Collected: @unchecked Sendable {
+    var data = Data()
 }

@@ -72,6 +72,9 @@ func withErrorReporting(_ body: () throws -> Void) throws {
     } catch let interrupted as RunInterrupted {
         printError("\nseqtrain: \(interrupted)")
         throw ExitCode(130)
+    } catch let stopped as StoppedBySignal {
+        printError("\nseqtrain: \(stopped)")
+        throw ExitCode(128 + stopped.signal)
     } catch {
         printError("error: \(error)")
         throw ExitCode(1)

@@ -85,9 +85,10 @@ struct Sweep: ParsableCommand {
                 }
                 executor = slurm
             }
+            let lock = try plan.lock()  // a second sweep of the same points waits for none: it stops here
             try plan.write()
             print("sweep of \(plan.points.count) runs (\(plan.method)) in \(plan.folder), \(executor.description)")
-            switch try SweepRunner(plan: plan, executor: executor, console: console).run() {
+            switch try withExtendedLifetime(lock, { try SweepRunner(plan: plan, executor: executor, console: console).run() }) {
             case .detached:
                 print("sweep folder: \(plan.folder)")
             case .ended(let unfinished):
@@ -138,6 +139,7 @@ struct SweepPoint: ParsableCommand {
 
     func run() throws {
         try withErrorReporting {
+            try ChildProcesses.stopWithParent(graceful: true)
             let plan = try SweepPlan.load(folder: sweepDir)
             if log, plan.points.indices.contains(index) { try plan.redirectOutput(toLogOf: index) }
             try plan.runPoint(index, threads: threading.threads, console: .standardOutput, untilEpoch: untilEpoch, takeover: takeover)

@@ -72,7 +72,8 @@ final class CSVRunTests: XCTestCase {
         // Two input columns feed two features; one target column with horizon 3 needs 3 outputs.
         XCTAssertEqual(errors("data: {source: {csv: f.csv, columns: [a, b], targets: [a]}, target: vector, horizon: 3}"
                               + "\nmodel: [{SimpleRNN: {units: 4}}, {Dense: {units: 6}}]"), [
-            "x.yaml:2:34: error: the model outputs (None, 6) but data.target vector with horizon 3 is (None, 3) (set units: 3 on the last layer)",
+            "x.yaml:2:34: error: the model outputs (None, 6) but data.target vector with horizon 3 is (None, 3); "
+                + "data.target is at x.yaml:1:69; data.horizon is at x.yaml:1:86 (set units: 3 on the last layer)",
         ])
     }
 

@@ -26,7 +26,7 @@ final class OverrideTests: XCTestCase {
     func testBadOverridesAreConfigErrorsNamingTheOverride() throws {
         let cases: [([String], [String])] = [
             (["train.optimizer.learning_rat=0.1"], ["--set train.optimizer.learning_rat=0.1: error: unknown key 'learning_rat'", "did you mean 'learning_rate'?"]),
-            (["model.1.units=0"], ["--set model.1.units=0: error: model.1.units must be between 1 and 4096, found 0"]),
+            (["model.1.units=0"], ["--set model.1.units=0: error: model.1.units must be between 1 and 1024, found 0"]),
             (["model.7.units=3"], ["--set model.7.units=3: error: '7' is not an index of a list of 3 items"]),
             (["train.epochs.x=3"], ["--set train.epochs.x=3: error: cannot set 'x' inside a single value"]),
             (["data.window"], ["--set data.window: error: expected PATH=VALUE"]),

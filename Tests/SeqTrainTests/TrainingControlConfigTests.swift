@@ -154,8 +154,8 @@ final class TrainingControlConfigTests: XCTestCase {
         // The issue's example schedules the rate and reduces it on plateaus: Keras refuses the pair at run time, seqtrain here.
         XCTAssertThrowsError(try ExperimentParser.parse(yaml: issueExample, file: "c.yaml")) { error in
             XCTAssertEqual("\(error)", "c.yaml:14:7: error: train.callbacks.1.ReduceLROnPlateau sets the learning rate, but "
-                + "train.optimizer.learning_rate is a schedule (Keras refuses to set a scheduled rate too) "
-                + "(use a constant learning_rate, or drop ReduceLROnPlateau)")
+                + "train.optimizer.learning_rate is a schedule (Keras refuses to set a scheduled rate too); "
+                + "train.optimizer.learning_rate is at c.yaml:9:20 (use a constant learning_rate, or drop ReduceLROnPlateau)")
         }
     }
 }

@@ -54,6 +54,11 @@ int st_stop_requested(void);
 /// Restores the default actions of SIGINT and SIGTERM.
 void st_stop_uninstall(void);
 
+/// Makes the end of the parent process (Linux's parent-death signal) end this one: with `graceful`, a
+/// lasting stop request (read as SIGTERM by st_stop_requested), else SIGTERM itself. Returns -1 when
+/// `parent` is no longer the parent (it ended already) or the request failed.
+int st_stop_with_parent(int parent, int graceful);
+
 /// rename(2) that fails with EEXIST instead of replacing `to` (renameat2 RENAME_NOREPLACE on Linux).
 int st_rename_noreplace(const char *from, const char *to);
 

@@ -22,22 +22,46 @@ public struct Diagnostic: Error, Equatable, CustomStringConvertible, Sendable {
     public var message: String
     /// A hint such as "did you mean 'return_sequences'?".
     public var suggestion: String?
+    /// The other keys a problem between keys involves (the diagnostic sits at the key its message names first).
+    public var related: [RelatedKey]
 
     /// Creates a diagnostic.
-    public init(file: String, position: SourcePosition?, message: String, suggestion: String? = nil) {
+    public init(file: String, position: SourcePosition?, message: String, suggestion: String? = nil, related: [RelatedKey] = []) {
         self.file = file
         self.position = position
         self.message = message
         self.suggestion = suggestion
+        self.related = related
     }
 
-    /// The compiler-style line a user sees.
+    /// The compiler-style line a user sees: `FILE:LINE:COLUMN: error: message; other.key is at FILE:LINE:COLUMN (hint)`.
     public var description: String {
-        var where_ = file
-        if let position { where_ += ":\(position.line):\(position.column)" }
-        var text = "\(where_): error: \(message)"
+        var text = "\(Self.place(file, position)): error: \(message)"
+        for key in related { text += "; \(key.key) is at \(Self.place(key.file, key.position))" }
         if let suggestion { text += " (\(suggestion))" }
         return text
+    }
+
+    /// `FILE:LINE:COLUMN`, or `FILE` alone.
+    static func place(_ file: String, _ position: SourcePosition?) -> String {
+        position.map { "\(file):\($0.line):\($0.column)" } ?? file
+    }
+}
+
+/// A second key in a problem between two keys, and where it is written.
+public struct RelatedKey: Equatable, Sendable {
+    /// Its dotted path, e.g. `data.split`.
+    public var key: String
+    /// The file (or `--set …` override) it comes from.
+    public var file: String
+    /// Where in the file, when known.
+    public var position: SourcePosition?
+
+    /// Creates the reference.
+    public init(key: String, file: String, position: SourcePosition?) {
+        self.key = key
+        self.file = file
+        self.position = position
     }
 }
 

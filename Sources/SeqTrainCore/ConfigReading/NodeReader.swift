@@ -32,6 +32,15 @@ public struct NodeReader {
         diagnostics.append(Diagnostic(file: file, position: position(node), message: message, suggestion: suggestion))
     }
 
+    /// Records a problem between keys at `node`, the key the message names first, naming where the
+    /// `related` keys are written (those not written, at their defaults, are left out).
+    public mutating func error(_ node: Node?, _ message: String, related: [(key: String, node: Node?)], suggestion: String? = nil) {
+        let others = related.compactMap { other in
+            other.node.map { RelatedKey(key: other.key, file: file, position: position($0)) }
+        }
+        diagnostics.append(Diagnostic(file: file, position: position(node), message: message, suggestion: suggestion, related: others))
+    }
+
     /// A short description of what a node is, for "found …" in messages.
     public func describe(_ node: Node) -> String {
         switch node {

@@ -34,7 +34,7 @@ public struct LSTMConfig: LayerConfig {
                                                "unit_forget_bias"]
 
     public static func parse(_ options: inout LayerOptions) -> LSTMConfig? {
-        guard let units = options.int("units", in: 1...4096, example: "20"),
+        guard let units = options.int("units", in: 1...maxRecurrentUnits, example: "20"),
               let returnSequences = options.bool("return_sequences", default: false),
               let activation = options.choice("activation", default: Activation.tanh),
               let recurrentActivation = options.choice("recurrent_activation", default: Activation.sigmoid),
@@ -191,7 +191,7 @@ public final class LSTMCell: RecurrentCell {
 extension LSTMConfig {
     /// The options described for the JSON Schema and `seqtrain help config`.
     public static let optionSchema: [OptionSpec] = [
-        .int("units", in: 1...4096, "The number of units (the output width)."),
+        .int("units", in: 1...maxRecurrentUnits, "The number of units (the output width); at most 1024, since drawing the orthogonal recurrent kernel grows as units³."),
         .bool("return_sequences", default: false, "Output every time step (true) or only the last one (false)."),
         .choice("activation", Activation.allCases.map(\.rawValue), default: "tanh", "The activation of the output."),
         .choice("recurrent_activation", Activation.allCases.map(\.rawValue), default: "sigmoid", "The activation of the gates."),

@@ -24,7 +24,7 @@ public struct SimpleRNNConfig: LayerConfig {
     public static let optionKeys: [String]? = ["units", "return_sequences", "activation", "use_bias"]
 
     public static func parse(_ options: inout LayerOptions) -> SimpleRNNConfig? {
-        guard let units = options.int("units", in: 1...4096, example: "20"),
+        guard let units = options.int("units", in: 1...maxRecurrentUnits, example: "20"),
               let returnSequences = options.bool("return_sequences", default: false),
               let activation = options.choice("activation", default: Activation.tanh),
               let useBias = options.bool("use_bias", default: true) else { return nil }
@@ -84,7 +84,7 @@ public final class SimpleRNNCell: RecurrentCell {
 extension SimpleRNNConfig {
     /// The options described for the JSON Schema and `seqtrain help config`.
     public static let optionSchema: [OptionSpec] = [
-        .int("units", in: 1...4096, "The number of units (the output width)."),
+        .int("units", in: 1...maxRecurrentUnits, "The number of units (the output width); at most 1024, since drawing the orthogonal recurrent kernel grows as units³."),
         .bool("return_sequences", default: false, "Output every time step (true) or only the last one (false)."),
         .choice("activation", Activation.allCases.map(\.rawValue), default: "tanh", "The activation of the output."),
         .bool("use_bias", default: true, "Whether the layer adds a bias vector."),

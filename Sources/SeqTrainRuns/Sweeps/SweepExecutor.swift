@@ -50,7 +50,8 @@ public final class SweepProgress: @unchecked Sendable {
         defer { lock.unlock() }
         done += 1
         if status != 0 { failures += 1 }
-        console.write("[\(done)/\(total)] \(label): \(what ?? (status == 0 ? "done" : "failed (status \(status))"))\n")
+        // 130: a point stopped by a signal (passed on by the sweep); its run is interrupted, not failed.
+        console.write("[\(done)/\(total)] \(label): \(what ?? (status == 0 ? "done" : status == 130 ? "interrupted" : "failed (status \(status))"))\n")
     }
 
     /// Points that ended with a non-zero status.

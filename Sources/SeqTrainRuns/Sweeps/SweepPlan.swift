@@ -162,6 +162,13 @@ public struct SweepPlan: Codable, Equatable {
         return nil
     }
 
+    /// Takes the sweep folder's lock (creating the folder): one `seqtrain sweep` per sweep at a time.
+    /// The points' own processes lock their run folders instead.
+    public func lock() throws -> FolderLock {
+        try RunFolder.makeFolders(absoluteFolder)
+        return try FolderLock(absoluteFolder, kind: "sweep folder")
+    }
+
     /// Writes `plan.json` into the sweep folder (creating it).
     public func write() throws {
         try RunFolder.makeFolders(absoluteFolder)

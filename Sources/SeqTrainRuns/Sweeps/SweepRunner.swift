@@ -86,7 +86,13 @@ public struct SweepRunner {
             if !pending.isEmpty {
                 let progress = SweepProgress(done: done.count + failed.count + busy.count, total: rung.points.count, console: console)
                 let budget = rung.epochs < plan.epochs ? rung.epochs : nil
-                guard try executor.run(plan, points: pending, untilEpoch: budget, progress: progress) else { return .detached }
+                do {
+                    guard try executor.run(plan, points: pending, untilEpoch: budget, progress: progress) else { return .detached }
+                } catch let stopped as StoppedBySignal {
+                    // The table shows the stopped points as interrupted (their runs say so) before the sweep ends.
+                    try? AtomicFile.write(SweepTable.csv(plan, rungs: rungs.map(\.points)), to: plan.absoluteFolder + "/sweep.csv")
+                    throw stopped
+                }
             }
             guard let halving = plan.halving, index + 1 < plan.budgets.count else { break }
             // A point that neither failed nor reached the rung's epochs (a cancelled task, a killed child, a

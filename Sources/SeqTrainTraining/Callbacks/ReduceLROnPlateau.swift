@@ -45,7 +45,8 @@ public struct ReduceLROnPlateau: Callback {
         let minLR = options.double("min_lr", default: 0, requirement: "at least 0") { $0 >= 0 }
         if options.context.learningRateIsScheduled {
             options.error("\(options.path) sets the learning rate, but train.optimizer.learning_rate is a schedule "
-                + "(Keras refuses to set a scheduled rate too)", suggestion: "use a constant learning_rate, or drop ReduceLROnPlateau")
+                + "(Keras refuses to set a scheduled rate too)",
+                related: [("train.optimizer.learning_rate", options.context.learningRateNode)], suggestion: "use a constant learning_rate, or drop ReduceLROnPlateau")
             return nil
         }
         guard let monitor, let factor, let patience, let verbose, let minDelta, let cooldown, let minLR else { return nil }
