@@ -94,7 +94,7 @@ struct CSVScan {
     /// two threads, each into its own values and problems, then joined in file order: the result is
     /// the one reading it in order gives, whatever the number of cores.
     private mutating func process(block: UnsafeBufferPointer<UInt8>, isLast: Bool) throws {
-        guard reading, header != nil, timeColumn == nil, block.count >= 1 << 16, let cut = Self.lineEnd(near: block.count / 2, in: block) else {
+        guard reading, let header, timeColumn == nil, block.count >= 1 << 16, let cut = Self.lineEnd(near: block.count / 2, in: block) else {
             nextLine = try readLines(in: block, isLast: isLast, firstLine: nextLine)
             return
         }
@@ -102,7 +102,7 @@ struct CSVScan {
         var second = self
         (second.values, second.rowProblems, second.valueProblems, second.rowCount, second.nextLine) = ([], rowProblems.emptied, valueProblems.emptied, 0, 1)
         second.fileSize = halves[1].count  // reserves about the half's rows
-        second.fieldStarts = .allocate(capacity: header!.fields.count + 1)
+        second.fieldStarts = .allocate(capacity: header.fields.count + 1)
         defer { second.fieldStarts?.deallocate() }
         var errors: [Error?] = [nil, nil]
         withUnsafeMutablePointer(to: &self) { first in

@@ -80,7 +80,7 @@ public struct ScaleGrowth: Equatable, Sendable {
 /// `seqtrain bench --scale`: time and memory against the series count and the width.
 public enum ScaleBenchmark {
     /// The default series counts.
-    public static let defaultSeries = [10_000, 100_000, 1_000_000]
+    public static let defaultSeries = [10_000, 100_000, 300_000, 1_000_000]
     /// The default widths.
     public static let defaultUnits = [20, 64, 128, 256]
 
