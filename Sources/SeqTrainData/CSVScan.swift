@@ -89,30 +89,42 @@ struct CSVScan {
     private static var quote: UInt8 { 0x22 }
     private static var hash: UInt8 { 0x23 }
 
+    /// Pieces a large block is cut into, read by however many threads are free.
+    static let piecesPerBlock = 8
+
     /// Reads a block of lines. Past the header, and without a time column (whose check goes row by
-    /// row), a large block is cut at a line end near its middle and the halves are read at once on
-    /// two threads, each into its own values and problems, then joined in file order: the result is
-    /// the one reading it in order gives, whatever the number of cores.
+    /// row), a large block is cut at line ends into `piecesPerBlock` pieces, read at once by the
+    /// free threads (the calling one included, so a busy core delays at most the piece it holds),
+    /// each into its own values and problems, then joined in file order: the result is the one
+    /// reading the block in order gives, whatever the number of cores.
     private mutating func process(block: UnsafeBufferPointer<UInt8>, isLast: Bool) throws {
-        guard reading, let header, timeColumn == nil, block.count >= 1 << 16, let cut = Self.lineEnd(near: block.count / 2, in: block) else {
+        guard reading, let header, timeColumn == nil, block.count >= 1 << 16 else {
             nextLine = try readLines(in: block, isLast: isLast, firstLine: nextLine)
             return
         }
-        let halves = [UnsafeBufferPointer(rebasing: block[..<cut]), UnsafeBufferPointer(rebasing: block[cut...])]
-        var second = self
-        (second.values, second.rowProblems, second.valueProblems, second.rowCount, second.nextLine) = ([], rowProblems.emptied, valueProblems.emptied, 0, 1)
-        second.fileSize = halves[1].count  // reserves about the half's rows
-        second.fieldStarts = .allocate(capacity: header.fields.count + 1)
-        defer { second.fieldStarts?.deallocate() }
-        var errors: [Error?] = [nil, nil]
+        var cuts = [0]
+        for k in 1..<Self.piecesPerBlock {
+            if let cut = Self.lineEnd(near: k * block.count / Self.piecesPerBlock, in: block), cut > cuts[cuts.count - 1] { cuts.append(cut) }
+        }
+        cuts.append(block.count)
+        let pieces = (0..<(cuts.count - 1)).map { UnsafeBufferPointer(rebasing: block[cuts[$0]..<cuts[$0 + 1]]) }
+        // Piece 0 is read into this scan; the others into empty copies whose lines count from 1.
+        var later = [CSVScan](repeating: self, count: pieces.count - 1)
+        for i in later.indices {
+            (later[i].values, later[i].rowProblems, later[i].valueProblems, later[i].rowCount, later[i].nextLine)
+                = ([], rowProblems.emptied, valueProblems.emptied, 0, 1)
+            later[i].fileSize = pieces[i + 1].count  // reserves about the piece's rows
+            later[i].fieldStarts = .allocate(capacity: header.fields.count + 1)
+        }
+        defer { for scan in later { scan.fieldStarts?.deallocate() } }
+        var errors = [Error?](repeating: nil, count: pieces.count)
         withUnsafeMutablePointer(to: &self) { first in
-            withUnsafeMutablePointer(to: &second) { second in
+            later.withUnsafeMutableBufferPointer { later in
                 errors.withUnsafeMutableBufferPointer { errors in
-                    let parts = [first, second]
-                    DispatchQueue.concurrentPerform(iterations: 2) { part in
+                    DispatchQueue.concurrentPerform(iterations: pieces.count) { part in
+                        let scan = part == 0 ? first : later.baseAddress! + (part - 1)
                         do {
-                            let scan = parts[part]
-                            scan.pointee.nextLine = try scan.pointee.readLines(in: halves[part], isLast: part == 1 && isLast,
+                            scan.pointee.nextLine = try scan.pointee.readLines(in: pieces[part], isLast: isLast && part == pieces.count - 1,
                                                                                firstLine: scan.pointee.nextLine)
                         } catch {
                             errors[part] = error
@@ -121,19 +133,20 @@ struct CSVScan {
                 }
             }
         }
-        if let error = errors[0] ?? errors[1] { throw error }
-        // The second half's lines were numbered from 1.
-        let offset = nextLine - 1
-        values.append(contentsOf: second.values)
-        rowCount += second.rowCount
-        rowProblems.append(second.rowProblems, lineOffset: offset)
-        valueProblems.append(second.valueProblems, lineOffset: offset)
-        nextLine += second.nextLine - 1
+        if let error = errors.lazy.compactMap({ $0 }).first { throw error }
+        for piece in later {
+            let offset = nextLine - 1
+            values.append(contentsOf: piece.values)
+            rowCount += piece.rowCount
+            rowProblems.append(piece.rowProblems, lineOffset: offset)
+            valueProblems.append(piece.valueProblems, lineOffset: offset)
+            nextLine += piece.nextLine - 1
+        }
     }
 
-    /// The position just after the first LF at or after `middle`, if any.
-    private static func lineEnd(near middle: Int, in block: UnsafeBufferPointer<UInt8>) -> Int? {
-        var i = middle
+    /// The position just after the first LF at or after `position`, if it is inside the block.
+    private static func lineEnd(near position: Int, in block: UnsafeBufferPointer<UInt8>) -> Int? {
+        var i = position
         while i < block.count, block[i] != 0x0A { i += 1 }
         return i + 1 < block.count ? i + 1 : nil
     }

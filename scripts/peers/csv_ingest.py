@@ -47,20 +47,20 @@ model:
 
 
 def time_seqtrain(seqtrain, config):
-    """Wall seconds and peak RSS (bytes) of one `seqtrain check` run.
+    """Wall seconds, CPU seconds (user + system, all threads) and peak RSS (bytes) of one `seqtrain check` run.
 
     The peak comes from /usr/bin/time (GNU time), whose child is forked from that small process: a
     child forked from this Python process, with pandas loaded, would count Python's pages in its
     ru_maxrss until it execs.
     """
-    command = ["/usr/bin/time", "-f", "%M", seqtrain, "check", config]
+    command = ["/usr/bin/time", "-f", "%U %S %M", seqtrain, "check", config]
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if result.returncode != 0:
         sys.exit(f"seqtrain check failed ({result.returncode}):\n{result.stdout}{result.stderr}")
-    peak_kb = int(result.stderr.strip().splitlines()[-1])
-    return seconds, peak_kb * 1024, result.stdout
+    user, system, peak_kb = result.stderr.strip().splitlines()[-1].split()
+    return seconds, float(user) + float(system), int(peak_kb) * 1024, result.stdout
 
 
 def main():
@@ -79,14 +79,16 @@ def main():
         f.write(CONFIG.format(csv=csv))
     size = os.path.getsize(csv)
 
-    pandas_seconds, seqtrain_seconds, peaks = [], [], []
+    pandas_seconds, pandas_cpu, seqtrain_seconds, seqtrain_cpu, peaks = [], [], [], [], []
     output = ""
     for _ in range(args.reps):  # interleaved, so that a busy moment hits both
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         frame = pd.read_csv(csv)
         pandas_seconds.append(time.perf_counter() - start)
-        seconds, peak, output = time_seqtrain(args.seqtrain, config)
+        pandas_cpu.append(time.process_time() - start_cpu)
+        seconds, cpu, peak, output = time_seqtrain(args.seqtrain, config)
         seqtrain_seconds.append(seconds)
+        seqtrain_cpu.append(cpu)
         peaks.append(peak)
     rows, columns = frame.shape
     values_bytes = rows * columns * 4
@@ -97,6 +99,7 @@ def main():
     print(f"seqtrain check (whole process):    min {min(seqtrain_seconds):.3f} s, median {statistics.median(seqtrain_seconds):.3f} s")
     print(f"ratio seqtrain / pandas: min {min(seqtrain_seconds) / min(pandas_seconds):.2f}, "
           f"median {statistics.median(seqtrain_seconds) / statistics.median(pandas_seconds):.2f} (target at most 1.5)")
+    print(f"CPU seconds (all threads), median: pandas {statistics.median(pandas_cpu):.3f}, seqtrain {statistics.median(seqtrain_cpu):.3f}")
     print(f"seqtrain peak RSS: {max(peaks) / mib:.1f} MiB (target under 2 x values + 40 MB = {limit / mib:.1f} MiB)")
     print("seqtrain check printed:\n  " + "\n  ".join(output.strip().splitlines()[:3]))
 
