@@ -118,12 +118,14 @@ public struct Dataset: Sendable {
             let (trainStarts, validStarts, testStarts) = (starts(.train), starts(.valid), starts(.test))
             try Self.checkSizes(config: config, extents: extents, samples: [trainStarts.count, validStarts.count, testStarts.count],
                                 file: source.path)
-            var allStarts: [Int] = []
-            allStarts.reserveCapacity(trainStarts.count + validStarts.count + testStarts.count)
-            for split in [trainStarts, validStarts, testStarts] {
-                for k in 0..<split.count { allStarts.append(split.first + k * config.stride) }
+            let step = config.stride
+            sampleStarts = [Int](unsafeUninitializedCapacity: trainStarts.count + validStarts.count + testStarts.count) { starts, count in
+                count = 0
+                for split in [trainStarts, validStarts, testStarts] {
+                    for k in 0..<split.count { starts.initializeElement(at: count + k, to: split.first + k * step) }
+                    count += split.count
+                }
             }
-            sampleStarts = allStarts
             splitSamples = (trainStarts.count, validStarts.count, testStarts.count)
             if config.standardize {
                 scaling = try Self.fitScaling(raw, features: features, rows: extents[.train]!, names: source.columns, file: source.path)
@@ -163,11 +165,16 @@ public struct Dataset: Sendable {
     private static func fitScaling(_ raw: [Float], features F: Int, rows: Range<Int>, names: [String], file: String) throws -> [ColumnScaling] {
         var scaling: [ColumnScaling] = []
         for f in 0..<F {
-            var sum = 0.0
-            for r in rows { sum += Double(raw[r * F + f]) }
+            // In row order, as ever: the sums (and so every standardised value) stay bit for bit the same.
+            let (sum, squares) = raw.withUnsafeBufferPointer { raw -> (Double, Double) in
+                var sum = 0.0
+                for r in rows { sum += Double(raw[r * F + f]) }
+                let mean = sum / Double(rows.count)
+                var squares = 0.0
+                for r in rows { squares += (Double(raw[r * F + f]) - mean) * (Double(raw[r * F + f]) - mean) }
+                return (sum, squares)
+            }
             let mean = sum / Double(rows.count)
-            var squares = 0.0
-            for r in rows { squares += (Double(raw[r * F + f]) - mean) * (Double(raw[r * F + f]) - mean) }
             let std = (squares / Double(rows.count)).squareRoot()
             guard std > 0 else {
                 throw ConfigErrors([Diagnostic(file: file, position: nil,

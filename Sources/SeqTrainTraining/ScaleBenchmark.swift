@@ -70,7 +70,7 @@ public struct ScaleGrowth: Equatable, Sendable {
     /// The growth of `value` over `points` (one width, any order), by series count.
     public static func of(_ points: [ScalePoint], figure: String, _ value: (ScalePoint) -> Double) -> ScaleGrowth {
         let sorted = points.sorted { $0.series < $1.series }
-        let marginal = zip(sorted, sorted.dropFirst()).map { a, b in
+        let marginal = zip(sorted, sorted.dropFirst()).map { a, b -> Double in
             (value(b) - value(a)) / Double(b.series - a.series) * 100_000
         }
         return ScaleGrowth(units: sorted.first?.units ?? 0, figure: figure, marginalPer100k: marginal)
@@ -130,12 +130,13 @@ public enum ScaleBenchmark {
                           dataBytes: dataset.values.count * MemoryLayout<Float>.size + dataset.sampleStarts.count * MemoryLayout<Int>.size)
     }
 
-    /// The growth of the measured time (data, setup, order, timed steps) and of peak memory at each width.
+    /// The growth, at each width, of the time that depends on the series count (the data and the
+    /// epoch's order; setup and the fixed number of steps do not) and of peak memory.
     public static func growth(_ points: [ScalePoint]) -> [ScaleGrowth] {
         let widths = Array(Set(points.map(\.units))).sorted()
         return widths.flatMap { units -> [ScaleGrowth] in
             let row = points.filter { $0.units == units }
-            return [ScaleGrowth.of(row, figure: "timed s") { $0.timedSeconds },
+            return [ScaleGrowth.of(row, figure: "data + order s") { $0.dataSeconds + $0.orderSeconds },
                     ScaleGrowth.of(row, figure: "peak MiB") { Double($0.peakMemoryBytes) / 1_048_576 }]
         }
     }

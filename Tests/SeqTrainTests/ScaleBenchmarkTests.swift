@@ -17,7 +17,7 @@ final class ScaleBenchmarkTests: XCTestCase {
         // 20 MiB and 0.05 s of fixed cost, then 1 s and 20 MiB per 100,000 series: linear.
         let linear = counts.map { point(series: $0, units: 20, seconds: 0.05 + Double($0) / 100_000, mebibytes: 20 + 20 * Double($0) / 100_000) }
         let growth = ScaleBenchmark.growth(linear)
-        XCTAssertEqual(growth.map(\.figure), ["timed s", "peak MiB"])
+        XCTAssertEqual(growth.map(\.figure), ["data + order s", "peak MiB"])
         XCTAssertEqual(growth[0].marginalPer100k.map { ($0 * 1000).rounded() / 1000 }, [1, 1])
         XCTAssertEqual(growth[1].marginalPer100k.map { ($0 * 1000).rounded() / 1000 }, [20, 20])
         XCTAssertTrue(growth.allSatisfy(\.isLinear))

@@ -1,8 +1,9 @@
 import Foundation
 import SeqTrainTraining
 
-/// The figure of `seqtrain bench --scale`: two line charts stacked in one SVG, the measured time and
-/// the peak memory against the series count, one line per width.
+/// The figure of `seqtrain bench --scale`: two line charts stacked in one SVG, the time that grows
+/// with the data (generating it, cutting it into samples, ordering an epoch) and the peak memory
+/// against the series count, one line per width.
 public enum ScalePlot {
     /// The SVG document.
     public static func svg(_ points: [ScalePoint], title: String) -> String {
@@ -17,7 +18,7 @@ public enum ScalePlot {
             return LineChart(title: "\(title): \(name)", xLabel: "series", yLabel: unit, series: series)
         }
         let (width, height) = (760.0, 440.0)
-        let time = chart("data + setup + order + timed steps", "seconds") { $0.timedSeconds }.svg(width: width, height: height)
+        let time = chart("data + epoch order", "seconds") { $0.dataSeconds + $0.orderSeconds }.svg(width: width, height: height)
         let memory = chart("peak memory", "MiB") { Double($0.peakMemoryBytes) / 1_048_576 }.svg(width: width, height: height)
         // Each chart is an <svg> of its own, placed below the previous one.
         let lower = memory.replacingOccurrences(of: "<svg ", with: "<svg y=\"\(Int(height))\" ", options: [.anchored])
