@@ -35,7 +35,12 @@ public struct ColumnScaling: Equatable, Sendable {
 
     /// Standardises row-major `[rows, scaling.count]` values in place, column `i` with `scaling[i]`.
     public static func standardize(_ values: inout [Float], with scaling: [ColumnScaling]) {
-        for i in values.indices { values[i] = scaling[i % scaling.count].apply(values[i]) }
+        let F = scaling.count
+        values.withUnsafeMutableBufferPointer { buffer in
+            for (f, column) in scaling.enumerated() {
+                for i in stride(from: f, to: buffer.count, by: F) { buffer[i] = column.apply(buffer[i]) }
+            }
+        }
     }
 }
 
@@ -86,10 +91,9 @@ public struct Dataset: Sendable {
             splitExtents = [.train: 0..<train, .valid: train..<(train + valid), .test: (train + valid)..<(train + valid + test)]
             scaling = []
         case .csv(let source):
-            let file = try CSVFile(path: source.path)
-            var raw = try file.numbers(source.columns, role: "data.source.columns")
-            if let time = source.timeColumn { try file.checkTimeOrder(time) }
-            let rows = file.rowCount
+            // One pass over the file: values, malformed rows and the time column's order.
+            var (raw, rows) = try CSVFile.read(path: source.path, columns: source.columns, role: "data.source.columns",
+                                               timeColumn: source.timeColumn)
             features = source.columns.count
             targetFeatures = source.targets.map { source.columns.firstIndex(of: $0)! }
             let (train, valid, test) = config.split.counts(of: rows)
@@ -104,16 +108,24 @@ public struct Dataset: Sendable {
             // Training samples lie wholly in the training rows. A validation or test sample's targets
             // lie in its split; its window may look back into earlier rows, the past at forecast time.
             // A sequence target has targets inside the window too, so it looks back one row only.
-            func starts(_ split: SplitName) -> [Int] {
+            // Each split's sample starts are an arithmetic progression, written once into one array.
+            func starts(_ split: SplitName) -> (first: Int, count: Int) {
                 let extent = extents[split]!
                 let first = split == .train ? 0 : max(0, extent.lowerBound - Self.lookBack(config))
-                guard first + T + H <= extent.upperBound else { return [] }
-                return Array(stride(from: first, through: extent.upperBound - T - H, by: config.stride))
+                guard first + T + H <= extent.upperBound else { return (first, 0) }
+                return (first, (extent.upperBound - T - H - first) / config.stride + 1)
             }
             let (trainStarts, validStarts, testStarts) = (starts(.train), starts(.valid), starts(.test))
             try Self.checkSizes(config: config, extents: extents, samples: [trainStarts.count, validStarts.count, testStarts.count],
                                 file: source.path)
-            sampleStarts = trainStarts + validStarts + testStarts
+            let step = config.stride
+            sampleStarts = [Int](unsafeUninitializedCapacity: trainStarts.count + validStarts.count + testStarts.count) { starts, count in
+                count = 0
+                for split in [trainStarts, validStarts, testStarts] {
+                    for k in 0..<split.count { starts.initializeElement(at: count + k, to: split.first + k * step) }
+                    count += split.count
+                }
+            }
             splitSamples = (trainStarts.count, validStarts.count, testStarts.count)
             if config.standardize {
                 scaling = try Self.fitScaling(raw, features: features, rows: extents[.train]!, names: source.columns, file: source.path)
@@ -153,11 +165,16 @@ public struct Dataset: Sendable {
     private static func fitScaling(_ raw: [Float], features F: Int, rows: Range<Int>, names: [String], file: String) throws -> [ColumnScaling] {
         var scaling: [ColumnScaling] = []
         for f in 0..<F {
-            var sum = 0.0
-            for r in rows { sum += Double(raw[r * F + f]) }
+            // In row order, as ever: the sums (and so every standardised value) stay bit for bit the same.
+            let (sum, squares) = raw.withUnsafeBufferPointer { raw -> (Double, Double) in
+                var sum = 0.0
+                for r in rows { sum += Double(raw[r * F + f]) }
+                let mean = sum / Double(rows.count)
+                var squares = 0.0
+                for r in rows { squares += (Double(raw[r * F + f]) - mean) * (Double(raw[r * F + f]) - mean) }
+                return (sum, squares)
+            }
             let mean = sum / Double(rows.count)
-            var squares = 0.0
-            for r in rows { squares += (Double(raw[r * F + f]) - mean) * (Double(raw[r * F + f]) - mean) }
             let std = (squares / Double(rows.count)).squareRoot()
             guard std > 0 else {
                 throw ConfigErrors([Diagnostic(file: file, position: nil,

@@ -9,7 +9,12 @@ struct Bench: ParsableCommand {
         discussion: """
             Each config runs in its own process, so peak memory is that of one training run. With --peers, \
             the Keras timings written by scripts/peers/keras_bench.py --json are shown beside seqtrain's, as ratios.
+            With --scale, one config (default configs/deep_rnn.yaml) is measured at every pair of --series and \
+            --scale-units, each in its own process: the time to generate the data, build the trainer, order an \
+            epoch and run --steps training steps, and peak memory; a table says how both grow with the series \
+            count, and --output gets the plot.
             Example: seqtrain bench configs/lstm.yaml --epochs 3 --threads 2
+            Example: seqtrain bench --scale --series 10000,100000,1000000 --scale-units 20,256 --output scale.svg
             """)
 
     /// The chapter's trainable experiments, the default set.
@@ -41,11 +46,30 @@ struct Bench: ParsableCommand {
     @Flag(help: .hidden)
     var single = false
 
+    @Flag(help: "Measure how time and memory grow with the series count and the units, and plot them.")
+    var scale = false
+
+    @Option(help: "Series counts for --scale, comma-separated.")
+    var series = ScaleBenchmark.defaultSeries.map(String.init).joined(separator: ",")
+
+    @Option(name: .customLong("scale-units"), help: "Units for --scale, comma-separated.")
+    var scaleUnits = ScaleBenchmark.defaultUnits.map(String.init).joined(separator: ",")
+
+    @Option(help: "Training steps timed at each --scale point.")
+    var steps = 20
+
+    @Option(help: "The SVG --scale writes.", completion: .file(extensions: ["svg"]))
+    var output = "bench-scale.svg"
+
+    @Option(help: .hidden)
+    var scalePoint: String?
+
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         if let units, !(1...maxRecurrentUnits).contains(units) {
             throw ValidationError("--units must be between 1 and \(maxRecurrentUnits) (the recurrent layers' limit)")
         }
+        if scale { try validateScale() }
     }
 
     func run() throws {
@@ -55,6 +79,7 @@ struct Bench: ParsableCommand {
                 print(Self.kernelReport(units: units ?? 128, json: json), terminator: "")
                 return
             }
+            if scale || scalePoint != nil { return try runScale() }
             let files = configs.isEmpty ? Self.chapterConfigs : configs
             if single {
                 try ChildProcesses.stopWithParent(graceful: false)
