@@ -111,15 +111,21 @@ struct Bench: ParsableCommand {
 
     /// Runs one config in a child process of this executable and returns its JSON result.
     func measureInChild(_ file: String) throws -> JSONValue {
+        let arguments = ["bench", "--single", file, "--epochs", "\(epochs)", "--threads", "\(threading.threads)"]
+            + (units.map { ["--units", "\($0)"] } ?? []) + overrides.values.flatMap { ["--set", $0] }
+        return Self.jsonValue(try Self.runChild(arguments, what: "benchmarking \(file)"))
+    }
+
+    /// Runs this executable with `arguments` and returns the JSON object it prints. The child has a
+    /// process group of its own, so a Ctrl-C reaches only this process, which passes it on and waits.
+    static func runChild(_ arguments: [String], what: String) throws -> [String: Any] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0])
-        process.arguments = ["bench", "--single", file, "--epochs", "\(epochs)", "--threads", "\(threading.threads)"]
-            + (units.map { ["--units", "\($0)"] } ?? []) + overrides.values.flatMap { ["--set", $0] }
+        process.arguments = arguments
         process.environment = ChildProcesses.childEnvironment
         let output = Pipe()
         process.standardOutput = output
-        // The child has a process group of its own: a Ctrl-C reaches only this process, which passes it on.
         ChildProcesses.install()
         defer { ChildProcesses.uninstall() }
         try process.run()
@@ -133,15 +139,15 @@ struct Bench: ParsableCommand {
             }
         }
         process.waitUntilExit()
-        let data = collected.data
         if forwarded != 0 || ChildProcesses.stopRequested != 0 {
             throw StoppedBySignal(signal: forwarded != 0 ? forwarded : ChildProcesses.stopRequested,
-                                  what: "benchmarking \(file) was stopped, with its measuring process")
+                                  what: "\(what) was stopped, with its measuring process")
         }
-        guard process.terminationStatus == 0, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ValidationError("benchmarking \(file) failed (status \(process.terminationStatus))")
+        guard process.terminationStatus == 0,
+              let object = try? JSONSerialization.jsonObject(with: collected.data) as? [String: Any] else {
+            throw ValidationError("\(what) failed (status \(process.terminationStatus))")
         }
-        return Self.jsonValue(object)
+        return object
     }
 
     static func json(_ r: BenchmarkResult, units: Int?) -> JSONValue {

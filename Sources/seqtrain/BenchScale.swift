@@ -29,17 +29,18 @@ extension Bench {
             throw ValidationError("\(scaleConfig): bench --scale needs a trained model on generated data (data.source: {generator: sine})")
         }
         if let scalePoint {
+            try ChildProcesses.stopWithParent(graceful: false)
             let point = try Self.counts(scalePoint, option: "--scale-point", range: 1...10_000_000)
             let measured = try ScaleBenchmark.measure(base, series: point[0], units: point[1], steps: steps, threads: threading.threads)
             print(Self.json(measured).rendered(), terminator: "")
             return
         }
         var points: [ScalePoint] = []
-        for units in try Self.counts(scaleUnits, option: "--scale-units", range: 1...4096) {
+        for units in try Self.counts(scaleUnits, option: "--scale-units", range: 1...maxRecurrentUnits) {
             for count in try Self.counts(series, option: "--series", range: 10...10_000_000) {
-                let object = try child(["bench", "--scale-point", "\(count),\(units)", scaleConfig, "--steps", "\(steps)",
+                let object = try Self.runChild(["bench", "--scale-point", "\(count),\(units)", scaleConfig, "--steps", "\(steps)",
                                         "--threads", "\(threading.threads)"] + overrides.values.flatMap { ["--set", $0] },
-                                       what: "\(count) series, \(units) units")
+                                       what: "measuring \(count) series, \(units) units")
                 guard let point = Self.point(object) else { throw ValidationError("measuring \(count) series, \(units) units gave no result") }
                 points.append(point)
             }
@@ -51,23 +52,6 @@ extension Bench {
         }
         try AtomicFile.write(ScalePlot.svg(points, title: base.name), to: output)
         if !json { print("plot written to \(output)") }
-    }
-
-    /// Runs this executable with `arguments` and returns the JSON object it prints.
-    func child(_ arguments: [String], what: String) throws -> [String: Any] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? CommandLine.arguments[0])
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ValidationError("measuring \(what) failed (status \(process.terminationStatus))")
-        }
-        return object
     }
 
     static func json(_ p: ScalePoint) -> JSONValue {
