@@ -1,0 +1,35 @@
+import Foundation
+import SeqTrain
+
+/// A folder of this process's own under the temporary directory, made once, where the targets that
+/// read files (CSV, run folders) write each input before reading it back through the library's path API.
+enum Scratch {
+    /// The folder, e.g. `/tmp/seqtrain-fuzz-1234`.
+    static let folder: String = {
+        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let path = base + "/seqtrain-fuzz-\(getpid())"
+        try? FileManager.default.removeItem(atPath: path)
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    /// Writes `bytes` to `name` inside the scratch folder (creating its folders); returns the file's path.
+    @discardableResult
+    static func write(_ bytes: some Collection<UInt8>, to name: String) -> String {
+        let path = folder + "/" + name
+        let parent = (path as NSString).deletingLastPathComponent
+        try! FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        try! Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// Removes `name` (a file or folder) from the scratch folder.
+    static func remove(_ name: String) {
+        try? FileManager.default.removeItem(atPath: folder + "/" + name)
+    }
+}
+
+/// A property every input must keep; a violation stops the fuzzer with the message (a finding).
+func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
+    if !condition() { fatalError("fuzz property violated: " + message()) }
+}
