@@ -6,6 +6,8 @@ fuzz_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../Fuzz" && pwd)"
 fuzz_targets=(experiment csv safetensors runfolder)
 # Leaks outside seqtrain that LeakSanitizer would report (see the file for each).
 export LSAN_OPTIONS="suppressions=$fuzz_dir/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+# A trap goes to libFuzzer (which saves the input), not to the Swift runtime's backtracer.
+export SWIFT_BACKTRACE="enable=no"
 build_fuzz_targets() {
   (cd "$fuzz_dir" && swift build -c release \
       -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address "$@" 2>&1 \
