@@ -70,7 +70,8 @@ public struct CSVFile {
             headerProblems.add(line: header.line, column: 1, "the header has one column '\(header.fields[0].prefix(40))'",
                          suggestion: "the file seems to separate fields with ';'; seqtrain reads comma-separated files")
         }
-        for (i, name) in header.fields.enumerated() where header.fields[..<i].contains(name) {
+        var seen = Set<String>()  // a set, not a search of the names before: a 50,000-column header took 13 s
+        for name in header.fields where !seen.insert(name).inserted {
             headerProblems.add(line: header.line, column: 1, "the header names column '\(name)' twice")
         }
         try headerProblems.throwIfAny()
