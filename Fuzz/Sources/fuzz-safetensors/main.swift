@@ -9,6 +9,8 @@ public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
+// SwiftPM gives this executable a Swift `main`, so libFuzzer's own is never linked: run its driver
+// (same flags, same loop) from here.
 var argc = CommandLine.argc
 var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
 exit(LLVMFuzzerRunDriver(&argc, &argv, testOneInput))
