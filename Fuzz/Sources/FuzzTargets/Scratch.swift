@@ -10,6 +10,13 @@ enum Scratch {
         let environment = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 }
         let base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : environment ?? "/tmp"
         let path = base + "/seqtrain-fuzz-\(getpid())"
+        // libFuzzer leaves some runs (-runs=0, a crash) with _exit, past the cleanup below: remove the
+        // folders of processes that are gone.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? [] where name.hasPrefix("seqtrain-fuzz-") {
+            if let pid = pid_t(name.dropFirst("seqtrain-fuzz-".count)), kill(pid, 0) != 0, errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: base + "/" + name)
+            }
+        }
         try? FileManager.default.removeItem(atPath: path)
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         atexit { try? FileManager.default.removeItem(atPath: Scratch.folder) }  // libFuzzer ends with exit()
