@@ -74,7 +74,9 @@ public struct Override: Equatable, Sendable {
                 // A layer or callback item (`- Dense: {...}`) or the layer a TimeDistributed wraps: its options are one level down.
                 pairs[0].1 = try set(value, at: path, in: pairs[0].1, override: override, line: line, layers: layers)
             } else {
-                let keyNode = try Yams.compose(yaml: String(repeating: "\n", count: line - 1) + key)!
+                // The key as written, never read as YAML: a part such as `#x`, `[` or a control
+                // character is then an unknown key naming the override; on the override's line.
+                let keyNode = Node.scalar(Node.Scalar(key, .implicit, .plain, value.mark))
                 let empty = Node.mapping(Node.Mapping([], .implicit, .any, keyNode.mark))
                 pairs.append((keyNode, try set(value, at: rest, in: empty, override: override, line: line, layers: layers)))
             }

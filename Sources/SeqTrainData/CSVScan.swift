@@ -288,7 +288,8 @@ struct CSVScan {
             headerProblems.add(line: line, column: 1, "the header has one column '\(names[0].prefix(40))'",
                                suggestion: "the file seems to separate fields with ';'; seqtrain reads comma-separated files")
         }
-        for (i, name) in names.enumerated() where names[..<i].contains(name) {
+        var seen = Set<String>()  // a set, not a search of the names before: a 50,000-column header took 13 s
+        for name in names where !seen.insert(name).inserted {
             headerProblems.add(line: line, column: 1, "the header names column '\(name)' twice")
         }
         columnIndices = columns.map { name in
