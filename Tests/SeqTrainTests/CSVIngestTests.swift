@@ -120,4 +120,15 @@ final class CSVIngestTests: XCTestCase {
         XCTAssertEqual(messages { _ = try CSVFile.read(path: wide, columns: ["v"], role: "columns") },
                        ["\(wide):6:1: error: this row has 1 field, the header has 2 (every row needs one value per header column)"])
     }
+
+    /// Standardising a big array on several threads gives each value exactly `ColumnScaling.apply`'s.
+    func testStandardizingABigArrayIsEachValuesApply() {
+        var random = SplitMixRandom(seed: 3, purpose: "csv-ingest-test")
+        let scaling = [ColumnScaling(column: "a", mean: 20.1, std: 3.7), ColumnScaling(column: "b", mean: -0.3, std: 0.01),
+                       ColumnScaling(column: "c", mean: 0, std: 1.3)]
+        let raw = (0..<(3 * 200_001)).map { _ in Float(Double(random.next() >> 11) / Double(1 << 53) * 40 - 10) }
+        var standardized = raw
+        ColumnScaling.standardize(&standardized, with: scaling)
+        XCTAssertEqual(standardized.map(\.bitPattern), raw.indices.map { scaling[$0 % 3].apply(raw[$0]).bitPattern })
+    }
 }
