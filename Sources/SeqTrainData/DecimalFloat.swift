@@ -7,7 +7,9 @@
 /// decimal exponent outside ±27, or a result that is subnormal or does not fit a float. The caller
 /// then asks `Float(String)`. `DecimalFloatTests` compares the two on many tricky strings.
 ///
-/// Three exact routes, tried in order:
+/// Four routes, tried in order:
+/// - For a negative exponent, a multiplication by the double nearest 10^k, used only when its
+///   result is clearly away from every midpoint between floats (see `value`).
 /// - Clinger's fast path in double (w ≤ 2^53, |k| ≤ 22) gives d, the double nearest the exact value
 ///   x. Every midpoint between neighbouring floats is a double, and rounding to a double is
 ///   monotonic, so d lies on the same side of every midpoint as x unless d is itself a midpoint:
@@ -156,11 +158,52 @@ public enum DecimalFloat {
         }
     }
 
+    /// The double nearest 10^-k for k in 1...22.
+    @inline(__always)
+    static func inversePowerOfTen(_ k: Int) -> Double {
+        switch k {
+        case 1: return 1e-1
+        case 2: return 1e-2
+        case 3: return 1e-3
+        case 4: return 1e-4
+        case 5: return 1e-5
+        case 6: return 1e-6
+        case 7: return 1e-7
+        case 8: return 1e-8
+        case 9: return 1e-9
+        case 10: return 1e-10
+        case 11: return 1e-11
+        case 12: return 1e-12
+        case 13: return 1e-13
+        case 14: return 1e-14
+        case 15: return 1e-15
+        case 16: return 1e-16
+        case 17: return 1e-17
+        case 18: return 1e-18
+        case 19: return 1e-19
+        case 20: return 1e-20
+        case 21: return 1e-21
+        default: return 1e-22
+        }
+    }
+
     /// The float nearest to ±mantissa·10^exponent, or nil when it is out of the exact routes' range.
     @inline(__always)
     static func value(mantissa w: UInt64, exponent k: Int, negative: Bool) -> Float? {
         // The double route first, for short and long mantissas alike: a CSV column mixes both, and
         // one well-predicted branch is cheaper than guessing which route each number takes.
+        if w <= 1 << 53, k < 0, k >= -22 {
+            // A multiplication instead of a division (a quarter of its latency): the double nearest
+            // 10^k carries one rounding and the product another, so d is within 2^-52 of the exact
+            // value relative to it: a few units of d's last place. Unless d's low 29 bits are within
+            // 16 units of a float midpoint's (1000…0), no midpoint lies between d and the exact
+            // value, and both round to the same float. (The result is far from the float range's ends.)
+            let d = Double(w) * inversePowerOfTen(-k)
+            if (d.bitPattern & 0x1FFF_FFFF) &- (0x1000_0000 - 16) > 32 {
+                let x = Float(d)
+                return negative ? -x : x
+            }
+        }
         if w <= 1 << 53, k >= -22, k <= 22 {
             // Clinger in double: d is the double nearest the exact value. Every float midpoint is a
             // double, so unless d is one, d and the exact value round to the same float.

@@ -101,6 +101,29 @@ final class DecimalFloatTests: XCTestCase {
         XCTAssertGreaterThan(handled, texts.count / 2, "most of these are within the parser's exact range")
     }
 
+    /// Short decimals at and beside float midpoints, where multiplying by the double nearest 10^k
+    /// (instead of dividing by 10^k) must give way to the exact routes: every float from 2^7 to 2^24
+    /// has midpoints with at most 17 decimals, each also written one unit in the last place off.
+    func testShortDecimalsAtMidpoints() {
+        var random = SplitMixRandom(seed: 13, purpose: "decimal-float-test")
+        var texts: [String] = []
+        for _ in 0..<20_000 {
+            let f = Float(sign: .plus, exponent: 7 + Int(random.next() % 17), significand: 1 + Float(random.next() % (1 << 23)) / Float(1 << 23))
+            let midpoint = (Double(f) + Double(f.nextUp)) / 2
+            var exact = String(format: "%.30f", midpoint)
+            while exact.hasSuffix("0") { exact.removeLast() }
+            texts.append(exact)
+            // The same digits one unit lower and higher in the last place, and with a trailing zero.
+            let last = exact.last!.wholeNumberValue!
+            if last > 0 { texts.append(String(exact.dropLast()) + String(last - 1)) }
+            if last < 9 { texts.append(String(exact.dropLast()) + String(last + 1)) }
+            texts.append(exact + "0")
+        }
+        let handled = check(texts)
+        XCTAssertGreaterThan(handled, texts.count / 2)
+        checkInsideRows(Array(texts.prefix(2000)))
+    }
+
     /// Random floats in the ways files write them: shortest, fixed and scientific, long mantissas, exponents, signs.
     func testRandomDecimalsInCommonFormats() {
         var random = SplitMixRandom(seed: 11, purpose: "decimal-float-test")
