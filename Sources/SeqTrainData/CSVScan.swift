@@ -39,7 +39,10 @@ struct CSVScan {
     /// The requested columns' values, row-major `[rowCount, columns.count]` (0 where a value is bad).
     var values: [Float] = []
     /// The header index of each requested column.
-    private var columnIndices: [Int] = []
+    var columnIndices: [Int] = []
+    /// Whether data rows may take `readPlainRow`: the requested columns are in file order and no
+    /// time column is checked (its check goes through the field's text).
+    private var readsPlainRows = false
     private var timeIndex: Int?
     /// False after a header or column problem: the rest of the file is only checked to be UTF-8.
     private var reading = true
@@ -165,6 +168,13 @@ struct CSVScan {
         while true {
             let splitting = reading && header != nil
             let expected = header?.fields.count ?? 0, starts = fieldStarts
+            // Past the first row (which reserves the values' storage), most rows take the one-pass route.
+            if splitting, readsPlainRows, rowCount > 0, lineStart < n,
+               let end = readPlainRow(base, from: lineStart, end: n, fields: expected) {
+                line += 1
+                lineStart = end + (base[end] == 0x0D && end + 1 < n && base[end + 1] == 0x0A ? 2 : 1)
+                continue
+            }
             var i = lineStart, count = 1, plain = true
             starts?[0] = 0
             while i < n {
@@ -309,6 +319,7 @@ struct CSVScan {
             }
         }
         reading = headerProblems.diagnostics.isEmpty && columnProblems.diagnostics.isEmpty
+        readsPlainRows = timeColumn == nil && zip(columnIndices, columnIndices.dropFirst()).allSatisfy { $0 < $1 }
         fieldStarts = .allocate(capacity: names.count + 1)
     }
 

@@ -74,6 +74,8 @@ final class CSVIngestTests: XCTestCase {
         lines[150_000] = "1.5,,3"
         lines[150_001] = "1.5,2x4,3"
         lines[222_222] = "1.5,2"
+        lines[250_000] = "1.5,2,3,4"  // one field too many: read past the last requested column
+        lines[260_000] = "1.5 ,2,\t3"  // spaces around numbers are trimmed, as ever
         lines[300_000] = "1.5,\"open,3"
         lines[333_333] = "１,2,3"  // a full-width digit: not a number
         lines[399_999] = "1.5,inf,NA"
@@ -82,13 +84,14 @@ final class CSVIngestTests: XCTestCase {
             "\(path):150001:5: error: missing value in column 'b' (fill or drop the row: seqtrain does not impute)",
             "\(path):150002:5: error: '2x4' in column 'b' is not a finite number",
             "\(path):222223:1: error: this row has 2 fields, the header has 3 (every row needs one value per header column)",
+            "\(path):250001:1: error: this row has 4 fields, the header has 3 (every row needs one value per header column)",
             "\(path):300001:1: error: a quoted field is not closed on this line (fields may not span lines; close the quote or remove it)",
             "\(path):333334:1: error: '１' in column 'a' is not a finite number",
             "\(path):400000:5: error: 'inf' in column 'b' is not a finite number",
             "\(path):400000:9: error: missing value in column 'c' (fill or drop the row: seqtrain does not impute)",
         ])
         // Only the columns read are checked; the malformed rows are reported whatever the columns.
-        XCTAssertEqual(messages { _ = try CSVFile.read(path: path, columns: ["c"], role: "columns") }.count, 3)
+        XCTAssertEqual(messages { _ = try CSVFile.read(path: path, columns: ["c"], role: "columns") }.count, 4)
 
         // A time column goes row by row: a step back deep in the file is found at its line.
         var times = ["t,v"] + (0..<250_000).map { "\(1_000_000 + $0),\($0 % 7)" }
@@ -116,5 +119,16 @@ final class CSVIngestTests: XCTestCase {
         let wide = try write("v,note\n1,x\n2,\(long)\n3,x\n4,\(long)\n5\n", "wide.csv")
         XCTAssertEqual(messages { _ = try CSVFile.read(path: wide, columns: ["v"], role: "columns") },
                        ["\(wide):6:1: error: this row has 1 field, the header has 2 (every row needs one value per header column)"])
+    }
+
+    /// Standardising a big array on several threads gives each value exactly `ColumnScaling.apply`'s.
+    func testStandardizingABigArrayIsEachValuesApply() {
+        var random = SplitMixRandom(seed: 3, purpose: "csv-ingest-test")
+        let scaling = [ColumnScaling(column: "a", mean: 20.1, std: 3.7), ColumnScaling(column: "b", mean: -0.3, std: 0.01),
+                       ColumnScaling(column: "c", mean: 0, std: 1.3)]
+        let raw = (0..<(3 * 200_001)).map { _ in Float(Double(random.next() >> 11) / Double(1 << 53) * 40 - 10) }
+        var standardized = raw
+        ColumnScaling.standardize(&standardized, with: scaling)
+        XCTAssertEqual(standardized.map(\.bitPattern), raw.indices.map { scaling[$0 % 3].apply(raw[$0]).bitPattern })
     }
 }

@@ -29,6 +29,32 @@ final class DecimalFloatTests: XCTestCase {
         return handled
     }
 
+    /// `parsePrefix` inside a row, where the eight-byte digit steps see the bytes after a field:
+    /// wherever `parse` gives a float, it gives the same bits and stops at the field's end; wherever
+    /// `parse` leaves the text, it leaves it too or stops before the end (the row goes the general way).
+    private func checkInsideRows(_ texts: [String], file: StaticString = #filePath, line: UInt = #line) {
+        for text in texts {
+            for after in [",0123456789\n", "\n", "7,", "", " ,1", "e5,5", "abcdefghij"] {
+                let row = Array((text + after).utf8)
+                var end = 0
+                let ours = row.withUnsafeBufferPointer { DecimalFloat.parsePrefix($0.baseAddress!, at: &end, end: $0.count) }
+                let whole = parse(text)
+                let stopsAtEnd = end == text.utf8.count
+                let after0 = after.utf8.first
+                // Bytes that may continue a number make the prefix longer than the field: not a field's end.
+                let canContinue = after0.map { (0x30...0x39).contains($0) || $0 == 0x65 || $0 == 0x2E } ?? false
+                guard !canContinue else { continue }
+                if let whole {
+                    XCTAssertTrue(stopsAtEnd, "'\(text)' + '\(after)': stopped at \(end)", file: file, line: line)
+                    XCTAssertEqual(ours?.bitPattern, whole.bitPattern, "'\(text)' + '\(after)'", file: file, line: line)
+                } else {
+                    XCTAssertTrue(ours == nil || !stopsAtEnd, "'\(text)' + '\(after)': gave \(String(describing: ours))",
+                                  file: file, line: line)
+                }
+            }
+        }
+    }
+
     func testHandPickedCases() {
         let texts = [
             "0", "-0", "+0", "0.0", "-0.0", "000", "0e5", "-0e-5", "1", "-1", "+1", ".5", "5.", "-.5e-3", "00012.5000", "0000.000123",
@@ -44,6 +70,7 @@ final class DecimalFloatTests: XCTestCase {
             "1d5", "--1", "+-1", "1e5.5",
         ]
         XCTAssertGreaterThan(check(texts), 40)
+        checkInsideRows(texts)
         XCTAssertNil(parse("1e-40"), "a subnormal result is left to Float(String)")
         XCTAssertNil(parse("inf"))
         XCTAssertEqual(parse("-0")?.sign, .minus)
@@ -74,6 +101,29 @@ final class DecimalFloatTests: XCTestCase {
         XCTAssertGreaterThan(handled, texts.count / 2, "most of these are within the parser's exact range")
     }
 
+    /// Short decimals at and beside float midpoints, where multiplying by the double nearest 10^k
+    /// (instead of dividing by 10^k) must give way to the exact routes: every float from 2^7 to 2^24
+    /// has midpoints with at most 17 decimals, each also written one unit in the last place off.
+    func testShortDecimalsAtMidpoints() {
+        var random = SplitMixRandom(seed: 13, purpose: "decimal-float-test")
+        var texts: [String] = []
+        for _ in 0..<20_000 {
+            let f = Float(sign: .plus, exponent: 7 + Int(random.next() % 17), significand: 1 + Float(random.next() % (1 << 23)) / Float(1 << 23))
+            let midpoint = (Double(f) + Double(f.nextUp)) / 2
+            var exact = String(format: "%.30f", midpoint)
+            while exact.hasSuffix("0") { exact.removeLast() }
+            texts.append(exact)
+            // The same digits one unit lower and higher in the last place, and with a trailing zero.
+            let last = exact.last!.wholeNumberValue!
+            if last > 0 { texts.append(String(exact.dropLast()) + String(last - 1)) }
+            if last < 9 { texts.append(String(exact.dropLast()) + String(last + 1)) }
+            texts.append(exact + "0")
+        }
+        let handled = check(texts)
+        XCTAssertGreaterThan(handled, texts.count / 2)
+        checkInsideRows(Array(texts.prefix(2000)))
+    }
+
     /// Random floats in the ways files write them: shortest, fixed and scientific, long mantissas, exponents, signs.
     func testRandomDecimalsInCommonFormats() {
         var random = SplitMixRandom(seed: 11, purpose: "decimal-float-test")
@@ -94,5 +144,6 @@ final class DecimalFloatTests: XCTestCase {
         }
         let handled = check(texts)
         XCTAssertGreaterThan(handled, texts.count / 2)
+        checkInsideRows(texts)
     }
 }
