@@ -57,15 +57,7 @@ public struct CSVFile {
     /// The lines of a UTF-8 text file (a byte-order mark dropped); only LF, CRLF and CR end a line.
     /// A missing file, a folder or text that is not UTF-8 is an error naming the path.
     static func lines(path: String) throws -> [Substring] {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw ConfigErrors([Diagnostic(file: path, position: nil, message: "is a directory, expected a CSV file")])
-        }
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ConfigErrors([Diagnostic(file: path, position: nil, message: "no such CSV file",
-                                           suggestion: "paths are read relative to the current directory, "
-                                               + FileManager.default.currentDirectoryPath)])
-        }
+        try CSVLineStream.checkReadable(path)
         guard let data = FileManager.default.contents(atPath: path), var text = String(data: data, encoding: .utf8) else {
             throw ConfigErrors([Diagnostic(file: path, position: nil, message: "cannot be read as UTF-8 text")])
         }

@@ -12,7 +12,7 @@ enum CSVLineStream {
     /// blocks mean fewer waits for the other thread when other processes keep the cores busy.
     static let chunkBytes = 1 << 22
 
-    /// Errors for a path that is not a readable file, worded as `CSVFile.lines` words them.
+    /// The error for a path that is a folder or does not exist (`CSVFile.lines` checks with it too).
     static func checkReadable(_ path: String) throws {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
