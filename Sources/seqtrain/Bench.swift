@@ -70,6 +70,7 @@ struct Bench: ParsableCommand {
             throw ValidationError("--units must be between 1 and \(maxRecurrentUnits) (the recurrent layers' limit)")
         }
         if scale { try validateScale() }
+        if let scalePoint { _ = try Self.scalePoint(scalePoint) }
     }
 
     func run() throws {
@@ -111,15 +112,28 @@ struct Bench: ParsableCommand {
 
     /// Runs one config in a child process of this executable and returns its JSON result.
     func measureInChild(_ file: String) throws -> JSONValue {
+        let (status, data) = try Self.runChild(["bench", "--single", file, "--epochs", "\(epochs)", "--threads", "\(threading.threads)"]
+            + (units.map { ["--units", "\($0)"] } ?? []) + overrides.values.flatMap { ["--set", $0] },
+            what: "benchmarking \(file)")
+        guard status == 0, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ValidationError("benchmarking \(file) failed (status \(status))")
+        }
+        return Self.jsonValue(object)
+    }
+
+    /// Runs this executable with `arguments` as a child that stops with this process, and returns its
+    /// exit status and standard output. The child has a process group of its own, so a Ctrl-C reaches
+    /// only this process, which passes it (or a SIGTERM) on, waits for the child, then throws
+    /// `StoppedBySignal` naming `what`; should this process die first, the child stops anyway (it
+    /// calls `ChildProcesses.stopWithParent`).
+    static func runChild(_ arguments: [String], what: String) throws -> (status: Int32, output: Data) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0])
-        process.arguments = ["bench", "--single", file, "--epochs", "\(epochs)", "--threads", "\(threading.threads)"]
-            + (units.map { ["--units", "\($0)"] } ?? []) + overrides.values.flatMap { ["--set", $0] }
+        process.arguments = arguments
         process.environment = ChildProcesses.childEnvironment
         let output = Pipe()
         process.standardOutput = output
-        // The child has a process group of its own: a Ctrl-C reaches only this process, which passes it on.
         ChildProcesses.install()
         defer { ChildProcesses.uninstall() }
         try process.run()
@@ -133,15 +147,11 @@ struct Bench: ParsableCommand {
             }
         }
         process.waitUntilExit()
-        let data = collected.data
         if forwarded != 0 || ChildProcesses.stopRequested != 0 {
             throw StoppedBySignal(signal: forwarded != 0 ? forwarded : ChildProcesses.stopRequested,
-                                  what: "benchmarking \(file) was stopped, with its measuring process")
+                                  what: "\(what) was stopped, with its measuring process")
         }
-        guard process.terminationStatus == 0, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ValidationError("benchmarking \(file) failed (status \(process.terminationStatus))")
-        }
-        return Self.jsonValue(object)
+        return (process.terminationStatus, collected.data)
     }
 
     static func json(_ r: BenchmarkResult, units: Int?) -> JSONValue {
