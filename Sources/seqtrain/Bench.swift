@@ -69,6 +69,7 @@ struct Bench: ParsableCommand {
         if let units, !(1...maxRecurrentUnits).contains(units) {
             throw ValidationError("--units must be between 1 and \(maxRecurrentUnits) (the recurrent layers' limit)")
         }
+        if kernels, scale { throw ValidationError("--kernels and --scale are two different benchmarks; give one of them") }
         if scale { try validateScale() }
         if let scalePoint { _ = try Self.scalePoint(scalePoint) }
     }
