@@ -214,9 +214,17 @@ struct CSVScan {
         return first == n || (line[first] == hash && (first + 1 == n || line[first + 1] < 0x80))
     }
 
+    /// Whether a line is skipped as blank or a comment. Its text must still be UTF-8: the original
+    /// reader decoded the whole file first, so a comment that is not UTF-8 made the file unreadable.
+    private func skips(_ line: UnsafeBufferPointer<UInt8>) throws -> Bool {
+        guard Self.isBlankOrComment(line) else { return false }
+        if line.contains(where: { $0 >= 0x80 }) { _ = try decode(line) }
+        return true
+    }
+
     /// Reads one line before the header, or after a problem that stops the reading.
     private mutating func process(_ line: UnsafeBufferPointer<UInt8>, number: Int) throws {
-        if Self.isBlankOrComment(line) { return }
+        if try skips(line) { return }
         guard reading else {
             if line.contains(where: { $0 >= 0x80 }) { _ = try decode(line) }  // the whole file must still be UTF-8
             return
@@ -227,7 +235,7 @@ struct CSVScan {
     /// Reads one data line whose commas `readLines` noted in `fieldStarts`: `fields` fields, `plain`
     /// when it has no quote and no byte outside ASCII.
     private mutating func process(_ line: UnsafeBufferPointer<UInt8>, number: Int, fields count: Int, plain: Bool) throws {
-        if Self.isBlankOrComment(line) { return }
+        if try skips(line) { return }
         guard plain, let header, let starts = fieldStarts else { return try processText(line, number: number) }
         let n = line.count, expected = header.fields.count
         guard count == expected else { return addFieldCountProblem(count, expected: expected, line: number) }

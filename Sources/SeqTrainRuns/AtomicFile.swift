@@ -66,6 +66,27 @@ public enum AtomicFile {
         syncFolder(folder)
     }
 
+    /// Throws the error `write` would give for `path` when that is foreseeable without writing: an
+    /// empty path, a folder, a missing or unwritable folder, an unwritable file. For a command that
+    /// writes its file only after a long computation.
+    public static func checkWritable(_ path: String) throws {
+        guard !path.isEmpty else { throw FileWriteError(path: path, reason: "an empty path names no file") }
+        var info = stat()
+        if stat(path, &info) == 0 {
+            if info.st_mode & S_IFMT == S_IFDIR { throw FileWriteError(path: path, reason: "it is a folder") }
+            if info.st_mode & S_IFMT != S_IFREG {  // a device or pipe is written into
+                guard access(path, W_OK) == 0 else { throw FileWriteError(path: path, reason: String(cString: strerror(errno))) }
+                return
+            }
+        }
+        // A regular file is replaced through a temporary file beside it: its folder must take one.
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var folderInfo = stat()
+        guard stat(folder, &folderInfo) == 0 else { throw FileWriteError(path: path, reason: String(cString: strerror(errno))) }
+        guard folderInfo.st_mode & S_IFMT == S_IFDIR else { throw FileWriteError(path: path, reason: "\(folder) is not a folder") }
+        guard access(folder, W_OK | X_OK) == 0 else { throw FileWriteError(path: path, reason: String(cString: strerror(errno))) }
+    }
+
     /// Writes `data` into an existing device or pipe, as a shell's `>` would.
     private static func writeInPlace(_ data: Data, to path: String) throws {
         let fd = open(path, O_WRONLY)

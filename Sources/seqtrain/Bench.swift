@@ -69,7 +69,9 @@ struct Bench: ParsableCommand {
         if let units, !(1...maxRecurrentUnits).contains(units) {
             throw ValidationError("--units must be between 1 and \(maxRecurrentUnits) (the recurrent layers' limit)")
         }
+        if kernels, scale { throw ValidationError("--kernels and --scale are two different benchmarks; give one of them") }
         if scale { try validateScale() }
+        if let scalePoint { _ = try Self.scalePoint(scalePoint) }
     }
 
     func run() throws {
@@ -111,14 +113,21 @@ struct Bench: ParsableCommand {
 
     /// Runs one config in a child process of this executable and returns its JSON result.
     func measureInChild(_ file: String) throws -> JSONValue {
-        let arguments = ["bench", "--single", file, "--epochs", "\(epochs)", "--threads", "\(threading.threads)"]
-            + (units.map { ["--units", "\($0)"] } ?? []) + overrides.values.flatMap { ["--set", $0] }
-        return Self.jsonValue(try Self.runChild(arguments, what: "benchmarking \(file)"))
+        let (status, data) = try Self.runChild(["bench", "--single", file, "--epochs", "\(epochs)", "--threads", "\(threading.threads)"]
+            + (units.map { ["--units", "\($0)"] } ?? []) + overrides.values.flatMap { ["--set", $0] },
+            what: "benchmarking \(file)")
+        guard status == 0, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ValidationError("benchmarking \(file) failed (status \(status))")
+        }
+        return Self.jsonValue(object)
     }
 
-    /// Runs this executable with `arguments` and returns the JSON object it prints. The child has a
-    /// process group of its own, so a Ctrl-C reaches only this process, which passes it on and waits.
-    static func runChild(_ arguments: [String], what: String) throws -> [String: Any] {
+    /// Runs this executable with `arguments` as a child that stops with this process, and returns its
+    /// exit status and standard output. The child has a process group of its own, so a Ctrl-C reaches
+    /// only this process, which passes it (or a SIGTERM) on, waits for the child, then throws
+    /// `StoppedBySignal` naming `what`; should this process die first, the child stops anyway (it
+    /// calls `ChildProcesses.stopWithParent`).
+    static func runChild(_ arguments: [String], what: String) throws -> (status: Int32, output: Data) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0])
@@ -143,11 +152,7 @@ struct Bench: ParsableCommand {
             throw StoppedBySignal(signal: forwarded != 0 ? forwarded : ChildProcesses.stopRequested,
                                   what: "\(what) was stopped, with its measuring process")
         }
-        guard process.terminationStatus == 0,
-              let object = try? JSONSerialization.jsonObject(with: collected.data) as? [String: Any] else {
-            throw ValidationError("\(what) failed (status \(process.terminationStatus))")
-        }
-        return object
+        return (process.terminationStatus, collected.data)
     }
 
     static func json(_ r: BenchmarkResult, units: Int?) -> JSONValue {

@@ -16,6 +16,15 @@ extension Bench {
         return values.compactMap { $0 }
     }
 
+    /// The hidden `--scale-point SERIES,UNITS` a child measures, within the limits `--scale` checks.
+    static func scalePoint(_ text: String) throws -> (series: Int, units: Int) {
+        let values = try counts(text, option: "--scale-point", range: 1...10_000_000)
+        guard values.count == 2, values[0] >= 10, values[1] <= maxRecurrentUnits else {
+            throw ValidationError("--scale-point takes SERIES,UNITS: a series count from 10 to 10000000 and units from 1 to \(maxRecurrentUnits)")
+        }
+        return (values[0], values[1])
+    }
+
     func validateScale() throws {
         guard configs.count <= 1 else { throw ValidationError("--scale measures one config, got \(configs.count)") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
@@ -30,17 +39,18 @@ extension Bench {
         }
         if let scalePoint {
             try ChildProcesses.stopWithParent(graceful: false)
-            let point = try Self.counts(scalePoint, option: "--scale-point", range: 1...10_000_000)
-            let measured = try ScaleBenchmark.measure(base, series: point[0], units: point[1], steps: steps, threads: threading.threads)
+            let point = try Self.scalePoint(scalePoint)
+            let measured = try ScaleBenchmark.measure(base, series: point.series, units: point.units, steps: steps, threads: threading.threads)
             print(Self.json(measured).rendered(), terminator: "")
             return
         }
+        try AtomicFile.checkWritable(output)  // before the measuring, which may take hours, not after it
         var points: [ScalePoint] = []
         for units in try Self.counts(scaleUnits, option: "--scale-units", range: 1...maxRecurrentUnits) {
             for count in try Self.counts(series, option: "--series", range: 10...10_000_000) {
-                let object = try Self.runChild(["bench", "--scale-point", "\(count),\(units)", scaleConfig, "--steps", "\(steps)",
+                let object = try child(["bench", "--scale-point", "\(count),\(units)", scaleConfig, "--steps", "\(steps)",
                                         "--threads", "\(threading.threads)"] + overrides.values.flatMap { ["--set", $0] },
-                                       what: "measuring \(count) series, \(units) units")
+                                       what: "\(count) series, \(units) units")
                 guard let point = Self.point(object) else { throw ValidationError("measuring \(count) series, \(units) units gave no result") }
                 points.append(point)
             }
@@ -52,6 +62,16 @@ extension Bench {
         }
         try AtomicFile.write(ScalePlot.svg(points, title: base.name), to: output)
         if !json { print("plot written to \(output)") }
+    }
+
+    /// Runs this executable with `arguments` as a child that stops with this process (`runChild`) and
+    /// returns the JSON object it prints.
+    func child(_ arguments: [String], what: String) throws -> [String: Any] {
+        let (status, data) = try Self.runChild(arguments, what: "measuring \(what)")
+        guard status == 0, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ValidationError("measuring \(what) failed (status \(status))")
+        }
+        return object
     }
 
     static func json(_ p: ScalePoint) -> JSONValue {

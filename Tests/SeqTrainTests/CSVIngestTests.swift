@@ -131,4 +131,21 @@ final class CSVIngestTests: XCTestCase {
         ColumnScaling.standardize(&standardized, with: scaling)
         XCTAssertEqual(standardized.map(\.bitPattern), raw.indices.map { scaling[$0 % 3].apply(raw[$0]).bitPattern })
     }
+
+    /// A comment or blank-looking line is skipped, but its bytes must still be UTF-8, as when the
+    /// whole file was decoded first: before the header, among few rows, and deep in a big file.
+    func testACommentThatIsNotUTF8MakesTheFileUnreadable() throws {
+        let rows = (0..<200_000).map { "\($0),\($0 % 7).5\n" }.joined()
+        for (name, bytes) in [
+            ("before.csv", Data("# caf".utf8) + Data([0xE9]) + Data("\nt,v\n1,2\n".utf8)),
+            ("among.csv", Data("t,v\n1,2\n# caf".utf8) + Data([0xE9]) + Data("\n3,4\n".utf8)),
+            ("deep.csv", Data("t,v\n".utf8) + Data(rows.utf8) + Data("  #".utf8) + Data([0xFF, 0xFE]) + Data("\n".utf8) + Data(rows.utf8)),
+        ] {
+            let path = try temporaryFolder(self) + "/" + name
+            try bytes.write(to: URL(fileURLWithPath: path))
+            XCTAssertEqual(messages { _ = try CSVFile.read(path: path, columns: ["v"], role: "columns") },
+                           ["\(path): error: cannot be read as UTF-8 text"], name)
+            XCTAssertEqual(messages { _ = try CSVFile(path: path) }, ["\(path): error: cannot be read as UTF-8 text"], name)
+        }
+    }
 }

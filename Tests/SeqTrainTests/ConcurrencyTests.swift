@@ -156,6 +156,30 @@ final class ConcurrencyTests: XCTestCase {
         XCTAssertFalse(Self.alive(child), "bench's child survived it")
     }
 
+    /// bench --scale measures each point in a child: a Ctrl-C to bench's group, a SIGTERM to bench
+    /// alone and a kill -9 of bench all end that child too (it ran on, orphaned, before).
+    func testSignalsToBenchScaleStopItsChild() throws {
+        let folder = try temporaryFolder(self)
+        for signal in [SIGINT, SIGTERM, SIGKILL] {
+            let bench = try startSeqtrain(["bench", "--scale", repositoryRoot + "/configs/deep_rnn.yaml", "--series", "100000",
+                                           "--scale-units", "256", "--steps", "100000", "--threads", "1", "--output", "scale.svg"],
+                                          in: folder, log: "bench-\(signal)")
+            defer { if bench.isRunning { kill(bench.processIdentifier, SIGKILL) } }
+            var child: Int32 = 0
+            waitFor("bench's child") {
+                child = Self.children(of: bench.processIdentifier).first ?? 0
+                return child != 0
+            }
+            usleep(300_000)
+            kill(signal == SIGINT ? -bench.processIdentifier : bench.processIdentifier, signal)
+            bench.waitUntilExit()
+            XCTAssertEqual(bench.terminationStatus, signal == SIGKILL ? SIGKILL : 128 + signal, "signal \(signal)")
+            waitFor("the child to end", seconds: 10) { !Self.alive(child) }
+            XCTAssertFalse(Self.alive(child), "bench --scale's child survived signal \(signal)")
+            if Self.alive(child) { kill(child, SIGKILL) }
+        }
+    }
+
     /// verify trains a scratch copy in $TMPDIR: SIGINT or SIGTERM there removes it before the process ends.
     func testAnInterruptedVerifyRemovesItsScratchRun() throws {
         let folder = try folderWithConfig()

@@ -34,4 +34,12 @@ final class KernelBenchmarkTests: XCTestCase {
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains("--kernels times the matrix kernel alone"), result.stderr)
     }
+
+    /// --kernels with --scale ran the kernel timing alone and ignored --scale without a word.
+    func testKernelsWithScaleIsRefused() throws {
+        let result = try runSeqtrain(["bench", "--kernels", "--scale"], in: try temporaryFolder(self))
+        XCTAssertEqual(result.status, 64)
+        XCTAssertEqual(result.stdout, "")
+        XCTAssertTrue(result.stderr.contains("--kernels and --scale are two different benchmarks"), result.stderr)
+    }
 }

@@ -70,4 +70,23 @@ final class ScaleBenchmarkTests: XCTestCase {
         XCTAssertNotEqual(refused.status, 0)
         XCTAssertTrue(refused.stderr.contains("needs a trained model on generated data"), refused.stderr)
     }
+
+    /// An --output that cannot be written is refused before the measuring (which may take hours), not
+    /// after it; a malformed hidden --scale-point is a usage error, not a crash.
+    func testBadOutputAndScalePointAreRefusedFirst() throws {
+        let folder = try temporaryFolder(self)
+        for (output, reason) in [("", "an empty path names no file"), (folder, "it is a folder"),
+                                 (folder + "/missing/scale.svg", "No such file or directory")] {
+            let result = try runSeqtrain(["bench", "--scale", repositoryRoot + "/configs/deep_rnn.yaml", "--series", "10000000",
+                                          "--scale-units", "1024", "--output", output], in: folder)
+            XCTAssertEqual(result.status, 1)
+            XCTAssertEqual(result.stdout, "", "nothing measured")
+            XCTAssertEqual(result.stderr, "error: cannot write \(output): \(reason)\n")
+        }
+        for point in ["5", "10,20,30", "10,5000", "3,4"] {
+            let result = try runSeqtrain(["bench", "--scale-point", point], in: folder)
+            XCTAssertEqual(result.status, 64, point)
+            XCTAssertTrue(result.stderr.contains("--scale-point takes SERIES,UNITS"), result.stderr)
+        }
+    }
 }
