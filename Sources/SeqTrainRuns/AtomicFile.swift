@@ -15,9 +15,19 @@ public struct FileWriteError: Error, CustomStringConvertible {
     public var description: String { "cannot write \(path): \(reason)" }
 }
 
-/// The C library's write(2), named apart from `AtomicFile.write`.
-private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    write(fd, bytes, count)
+/// Writes all of `bytes` to `fd` with write(2), again after a signal interrupts it; nil when done,
+/// else the reason it failed (strerror).
+func writeAll(_ bytes: UnsafeRawBufferPointer, to fd: Int32) -> String? {
+    var offset = 0
+    while offset < bytes.count {
+        let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+        if written < 0 {
+            if errno == EINTR { continue }
+            return String(cString: strerror(errno))
+        }
+        offset += written
+    }
+    return nil
 }
 
 /// Writes files so that a reader sees either the old content or the new, never a mix: the data
@@ -39,19 +49,7 @@ public enum AtomicFile {
         let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw FileWriteError(path: path, reason: String(cString: strerror(errno))) }
-        var failure: String?
-        data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = systemWrite(fd, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno))
-                    return
-                }
-                offset += written
-            }
-        }
+        var failure = data.withUnsafeBytes { writeAll($0, to: fd) }
         if failure == nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
         close(fd)
         if let failure {
@@ -92,17 +90,7 @@ public enum AtomicFile {
         let fd = open(path, O_WRONLY)
         guard fd >= 0 else { throw FileWriteError(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
-        try data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = systemWrite(fd, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw FileWriteError(path: path, reason: String(cString: strerror(errno)))
-                }
-                offset += written
-            }
-        }
+        if let failure = data.withUnsafeBytes({ writeAll($0, to: fd) }) { throw FileWriteError(path: path, reason: failure) }
     }
 
     /// Replaces `path` with UTF-8 `text` atomically.

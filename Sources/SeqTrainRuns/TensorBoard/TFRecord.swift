@@ -84,17 +84,7 @@ final class EventFileAppender {
     /// Appends the events in one write.
     func append(_ events: [TensorBoardEvent]) throws {
         let bytes = events.flatMap { TFRecord.frame($0.encoded()) }
-        var offset = 0
-        try bytes.withUnsafeBytes { raw in
-            while offset < raw.count {
-                let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw FileWriteError(path: path, reason: String(cString: strerror(errno)))
-                }
-                offset += written
-            }
-        }
+        if let failure = bytes.withUnsafeBytes({ writeAll($0, to: descriptor) }) { throw FileWriteError(path: path, reason: failure) }
     }
 
     /// The events of an event file (empty when it cannot be read); a damaged tail is left out.
