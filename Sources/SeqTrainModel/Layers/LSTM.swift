@@ -191,11 +191,11 @@ public final class LSTMCell: RecurrentCell {
 extension LSTMConfig {
     /// The options described for the JSON Schema and `seqtrain help config`.
     public static let optionSchema: [OptionSpec] = [
-        .int("units", in: 1...maxRecurrentUnits, "The number of units (the output width); at most 1024, since drawing the orthogonal recurrent kernel grows as units³."),
-        .bool("return_sequences", default: false, "Output every time step (true) or only the last one (false)."),
-        .choice("activation", Activation.allCases.map(\.rawValue), default: "tanh", "The activation of the output."),
-        .choice("recurrent_activation", Activation.allCases.map(\.rawValue), default: "sigmoid", "The activation of the gates."),
-        .bool("use_bias", default: true, "Whether the layer adds a bias vector."),
+        RecurrentOptionSchema.units,
+        RecurrentOptionSchema.returnSequences,
+        RecurrentOptionSchema.activation,
+        RecurrentOptionSchema.recurrentActivation,
+        RecurrentOptionSchema.useBias,
         .bool("unit_forget_bias", default: true, "Start the forget gate's bias at 1 (Keras's unit_forget_bias)."),
     ]
 }

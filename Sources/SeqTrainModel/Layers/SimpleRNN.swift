@@ -84,9 +84,9 @@ public final class SimpleRNNCell: RecurrentCell {
 extension SimpleRNNConfig {
     /// The options described for the JSON Schema and `seqtrain help config`.
     public static let optionSchema: [OptionSpec] = [
-        .int("units", in: 1...maxRecurrentUnits, "The number of units (the output width); at most 1024, since drawing the orthogonal recurrent kernel grows as units³."),
-        .bool("return_sequences", default: false, "Output every time step (true) or only the last one (false)."),
-        .choice("activation", Activation.allCases.map(\.rawValue), default: "tanh", "The activation of the output."),
-        .bool("use_bias", default: true, "Whether the layer adds a bias vector."),
+        RecurrentOptionSchema.units,
+        RecurrentOptionSchema.returnSequences,
+        RecurrentOptionSchema.activation,
+        RecurrentOptionSchema.useBias,
     ]
 }

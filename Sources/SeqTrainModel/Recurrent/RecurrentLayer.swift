@@ -66,6 +66,22 @@ extension RecurrentCell {
 /// 2026 Xeon core, 2048 units 8 s to 39 s.
 public let maxRecurrentUnits = 1024
 
+/// The options SimpleRNN, LSTM and GRU share, described for the JSON Schema and `seqtrain help config`.
+public enum RecurrentOptionSchema {
+    /// `units`, bounded by `maxRecurrentUnits`.
+    public static let units = OptionSpec.int("units", in: 1...maxRecurrentUnits,
+        "The number of units (the output width); at most \(maxRecurrentUnits), since drawing the orthogonal recurrent kernel grows as units³.")
+    /// `return_sequences`.
+    public static let returnSequences = OptionSpec.bool("return_sequences", default: false, "Output every time step (true) or only the last one (false).")
+    /// `activation`, tanh by default.
+    public static let activation = OptionSpec.choice("activation", Activation.allCases.map(\.rawValue), default: "tanh", "The activation of the output.")
+    /// `recurrent_activation` (LSTM and GRU), sigmoid by default.
+    public static let recurrentActivation = OptionSpec.choice("recurrent_activation", Activation.allCases.map(\.rawValue), default: "sigmoid",
+                                                              "The activation of the gates.")
+    /// `use_bias`.
+    public static let useBias = OptionSpec.bool("use_bias", default: true, "Whether the layer adds a bias vector.")
+}
+
 /// The output shape of a recurrent layer, or why its input is not a sequence.
 public func recurrentOutputShape(_ typeName: String, units: Int, returnSequences: Bool, input: TensorShape,
                                  previous: String) throws -> TensorShape {
