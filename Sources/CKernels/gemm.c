@@ -262,16 +262,3 @@ void st_gemm_packed(long m, long n, long k, const float *a, long a_row, long a_c
     const matrix_b panels = { packed, PANEL, k * PANEL };
     gemm(m, n, k, a, a_row, a_col, panels, c, accumulate);
 }
-
-// In 16 x 16 tiles, so that the lines written stay in L1 while a tile fills them (column by column over
-// a whole row, every write touched a new line once rows exceed a few dozen).
-void st_transpose(long rows, long cols, const float *src, float *dst) {
-    for (long r0 = 0; r0 < rows; r0 += 16) {
-        const long r1 = r0 + 16 < rows ? r0 + 16 : rows;
-        for (long c0 = 0; c0 < cols; c0 += 16) {
-            const long c1 = c0 + 16 < cols ? c0 + 16 : cols;
-            for (long c = c0; c < c1; c++)
-                for (long r = r0; r < r1; r++) dst[c * rows + r] = src[r * cols + c];
-        }
-    }
-}

@@ -37,7 +37,8 @@ public struct FlopCount: Equatable, Sendable {
 /// One layer of a sequential model, built from its `LayerConfig` for one input shape.
 ///
 /// Layers read and write batches in the layout `Dataset` describes (sequences time-major
-/// `[T][B][F]`, vectors `[B][F]`). Forward and backward mirror each other, llm.c style:
+/// `[T][B][F]`, vectors `[B][F]`), except between two layers that both support feature-major
+/// sequences (`useLayouts`). Forward and backward mirror each other, llm.c style:
 /// `forward(out, inp, params, batch)` and `backward(dinp, dparams, dout, inp, out, params, batch)`,
 /// all pointers into buffers the model owns. `backward` may overwrite `dout`, writes (not adds)
 /// `dparams`, and skips `dinp` when nil.
@@ -62,6 +63,10 @@ public protocol Layer: AnyObject {
     func backward(_ dinp: UnsafeMutablePointer<Float>?, _ dparams: UnsafeMutablePointer<Float>,
                   _ dout: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ out: UnsafePointer<Float>,
                   _ params: UnsafePointer<Float>, batch: Int)
+    /// Whether the layer can also read and write sequences feature-major (`SequenceLayout.featureMajor`).
+    var supportsFeatureMajor: Bool { get }
+    /// Sets how the input and the output batches lie in memory; the model calls it once, before any pass.
+    func useLayouts(input: SequenceLayout, output: SequenceLayout)
     /// What the next forward passes are for, set before them by the model (`ModelReplica.setMode`);
     /// `index` is the layer's position in the model. Layers that act the same either way ignore it.
     func setMode(_ mode: ForwardMode, index: Int)
@@ -73,6 +78,21 @@ extension Layer {
 
     /// Most layers compute the same thing in training and inference.
     public func setMode(_ mode: ForwardMode, index: Int) {}
+    /// Most layers work time-major only.
+    public var supportsFeatureMajor: Bool { false }
+    /// Layers that work time-major only accept nothing else.
+    public func useLayouts(input: SequenceLayout, output: SequenceLayout) {
+        precondition(input == .timeMajor && output == .timeMajor, "\(typeName) works time-major only")
+    }
+}
+
+/// How a batch of sequences lies in memory between two layers.
+public enum SequenceLayout: Equatable, Sendable {
+    /// `[T][B][F]`: each step's samples, each with its features; what `Dataset` writes and the loss reads.
+    case timeMajor
+    /// `[T][F][B]`: each step's features, each with the batch's samples side by side, so that vector lanes
+    /// run along the batch (Conv1D's products then fill every lane whatever the filter count).
+    case featureMajor
 }
 
 /// Whether a forward pass trains (layers such as Dropout then draw their randomness) or infers.

@@ -114,7 +114,18 @@ public final class Sequential {
             layers.append(layer)
             shape = layer.outputShape
         }
+        chooseLayouts(layers)
         return layers
+    }
+
+    /// Neighbours that both work feature-major pass their batches so, saving a transpose each way; the
+    /// stack's input and output stay time-major.
+    public static func chooseLayouts(_ layers: [any Layer]) {
+        for (i, layer) in layers.enumerated() where layer.supportsFeatureMajor {
+            let input = i > 0 && layers[i - 1].supportsFeatureMajor
+            let output = i + 1 < layers.count && layers[i + 1].supportsFeatureMajor
+            layer.useLayouts(input: input ? .featureMajor : .timeMajor, output: output ? .featureMajor : .timeMajor)
+        }
     }
 
     /// The arithmetic of one sample through the whole stack (no input gradient for the first layer).

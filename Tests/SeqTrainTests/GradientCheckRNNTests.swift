@@ -55,6 +55,23 @@ extension GradientCheckTests {
                 }
             }
         }
+        // Stride-1 convolutions in a row pass their batches feature-major, as a model sets them up; one
+        // filter (and one input feature) is the same memory either way and is read in place.
+        for padding in Conv1DPadding.allCases {
+            for (filters, dilation) in [(2, 1), (1, 2), (3, 3)] {
+                var layers: [any Layer] = []
+                var shape = TensorShape.sequence(steps: 7, features: 2)
+                for (i, config) in [Conv1DConfig(filters: filters, kernelSize: 2, padding: padding, dilationRate: dilation, activation: .tanh),
+                                    Conv1DConfig(filters: 2, kernelSize: 3, padding: padding, activation: .sigmoid),
+                                    Conv1DConfig(filters: 2, kernelSize: 1)].enumerated() {
+                    guard (try? config.outputShape(for: shape, previous: "x")) != nil else { break }
+                    layers.append(config.makeLayer(inputShape: shape, name: "conv\(i)", maxBatch: 3))
+                    shape = layers.last!.outputShape
+                }
+                Sequential.chooseLayouts(layers)
+                check(layers, batch: 3, "feature-major Conv1D chain, \(padding), \(filters) filters, d=\(dilation)")
+            }
+        }
         for activation in Activation.allCases {
             for useBias in [true, false] {
                 let config = Conv1DConfig(filters: 3, kernelSize: 2, padding: .causal, dilationRate: 2, activation: activation, useBias: useBias)
@@ -92,7 +109,9 @@ extension GradientCheckTests {
             shape = layers.last!.outputShape
         }
         layers.append(Conv1DConfig(filters: 2, kernelSize: 1).makeLayer(inputShape: shape, name: "out", maxBatch: 2))
-        check(layers, batch: 2, "WaveNet stack", kinks: true)
+        check(layers, batch: 2, "WaveNet stack, time-major between layers", kinks: true)
+        Sequential.chooseLayouts(layers)  // as a model runs it: feature-major between the convolutions
+        check(layers, batch: 2, "WaveNet stack, feature-major between layers", kinks: true)
         // LSTM → Dropout → LSTM → TimeDistributed(Dense), dropping in training.
         let lstm1 = LSTMConfig(units: 3, returnSequences: true).makeLayer(inputShape: .sequence(steps: 4, features: 1), name: "l1", maxBatch: 2)
         let drop = DropoutConfig(rate: 0.3).makeLayer(inputShape: lstm1.outputShape, name: "d", maxBatch: 2)

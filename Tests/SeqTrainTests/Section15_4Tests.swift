@@ -199,6 +199,7 @@ final class Section15_4Tests: XCTestCase {
             data: {target: sequence, window: 16, horizon: 3, source: {generator: sine, series: 200}, split: {train: 120, valid: 50, test: 30}}
             model:
               - Conv1D: {filters: 5, kernel_size: 2, padding: causal, dilation_rate: 2, activation: relu}
+              - Conv1D: {filters: 4, kernel_size: 3, padding: causal, activation: tanh}
               - Conv1D: {filters: 6, kernel_size: 3, strides: 2, padding: same}
               - LSTM: {units: 5, return_sequences: true}
               - Dropout: {rate: 0.1}

@@ -79,6 +79,32 @@ void st_sync_stop(st_sync *sync);
 /// Whether the workers were told to exit.
 int st_sync_stopping(st_sync *sync);
 
+/// The shape of one Conv1D product on step-feature-major batches ([T][F][B]: per step and feature, the
+/// batch's samples side by side); see conv1d.c.
+typedef struct {
+    long steps_in, steps_out;  /// Steps of the input read and of the output written.
+    long batch;                /// Samples per [step][feature] row (B).
+    long in_dim, out_dim;      /// Features summed over, and features written.
+    long taps;                 /// Kernel taps.
+    const long *shift;         /// Output step i reads input step i + shift[m] through tap m (outside: padding).
+    const long *order;         /// The taps in the order st_conv_apply sums them.
+    long w_tap, w_in;          /// The weight of tap m, input p, output o is w[m * w_tap + p * w_in + o].
+} st_conv_geometry;
+
+/// out[i][o][b] = act(bias[o] + sum over taps (in order) and p from 0 of in[i + shift[m]][p][b] * w(m, p, o)),
+/// one fused multiply-add at a time from 0; act is ReLU (0 >= v ? 0 : v) when relu != 0; bias may be NULL.
+void st_conv_apply(const st_conv_geometry *g, const float *in, const float *w, const float *bias, int relu, float *out);
+
+/// dw(m, f, c) = sum over output steps i and samples b of x[i + shift[m]][f][b] * d[i][c][b], one running sum
+/// per lane (b mod 16), the lanes then added pairwise; x is [steps_in][in_dim][B], d [steps_out][out_dim][B].
+void st_conv_weight_gradient(const st_conv_geometry *g, const float *x, const float *d, float *dw);
+
+/// sums[c] = sum over steps and samples of d[i][c][b], in st_conv_weight_gradient's lane order (a bias gradient).
+void st_conv_lane_sums(long steps, long channels, long batch, const float *d, float *sums);
+
+/// Transposes each of `steps` consecutive [rows, cols] matrices (time-major [T][B][F] to [T][F][B] and back).
+void st_transpose_steps(long steps, long rows, long cols, const float *src, float *dst);
+
 /// The git commit the binary was built from ("unknown" unless the build defined SEQTRAIN_COMMIT).
 const char *st_build_commit(void);
 

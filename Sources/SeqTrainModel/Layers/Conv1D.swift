@@ -1,3 +1,4 @@
+import CKernels
 import SeqTrainCore
 
 /// How Conv1D pads the sequence, by Keras's names.
@@ -116,11 +117,12 @@ public struct Conv1DConfig: LayerConfig {
     }
 }
 
-/// The Conv1D layer on time-major batches, every product a matrix product. With stride 1, tap m of
-/// the kernel reads the input shifted by `m·d − pad` steps, and a run of consecutive steps is one
-/// contiguous block of rows, so the output is a sum of K products `x_shifted [·, F] · kernel_m [F, C]`
-/// (and backward the same per tap). With a larger stride each output step's windows are first copied
-/// into the rows of `windows` (im2col, zeros in the padding), making one product `[T'·B, K·F] · [K·F, C]`.
+/// The Conv1D layer. With stride 1 it computes on step-feature-major batches `[T][F][B]`, the batch
+/// along the vector lanes, so that every multiply-add fills all lanes whatever the filter count (see
+/// conv1d.c); it reads and writes that layout directly when its neighbours do too (a WaveNet stack),
+/// and transposes from and to time-major `[T][B][F]` otherwise. With a larger stride each output
+/// step's windows are first copied into the rows of `windows` (im2col, zeros in the padding), making
+/// one time-major product `[T'·B, K·F] · [K·F, C]`.
 /// Dims: T, T' input and output steps, B batch, F input features, K kernel size, C filters.
 public final class Conv1D: Layer {
     public let name: String
@@ -130,11 +132,21 @@ public final class Conv1D: Layer {
     public let parameters: [ParameterSpec]
     let config: Conv1DConfig
     let T: Int, outSteps: Int, F: Int, K: Int, C: Int, padLeft: Int
-    /// Stride 1: one product per tap on shifted rows, no window copies.
+    let maxBatch: Int
+    /// Stride 1: the feature-major products of conv1d.c.
     let byTap: Bool
+    private var inputLayout = SequenceLayout.timeMajor, outputLayout = SequenceLayout.timeMajor
+    private var copiesSized = false
+    /// Feature-major copies of a time-major input, output and their gradients (empty when not needed).
+    private var inputFM = FloatBuffer(count: 0), outputFM = FloatBuffer(count: 0)
+    private var outputGradientFM = FloatBuffer(count: 0), inputGradientFM = FloatBuffer(count: 0)
+    /// Per tap m, the input step that output step i reads is i + shifts[m]; backward, the reverse.
+    private let shifts: UnsafeMutablePointer<Int>, reverseShifts: UnsafeMutablePointer<Int>
+    /// The taps in the order their products are summed, forward and for the input gradient.
+    private let forwardOrder: UnsafeMutablePointer<Int>, backwardOrder: UnsafeMutablePointer<Int>
     /// Strided: each output step's windows `[T'][B][K·F]`, and their gradients.
     private let windows: FloatBuffer, dWindows: FloatBuffer
-    /// The kernel transposed per tap `[K][C, F]` (by tap), or whole `[C, K·F]` (strided), made once per backward pass.
+    /// The kernel transposed, per tap `[K][C, F]` (stride 1) or whole `[C, K·F]` (strided), made once per backward pass.
     private let kernelT: FloatBuffer
 
     /// A Conv1D layer on a sequence input, for batches of up to `maxBatch`.
@@ -145,6 +157,7 @@ public final class Conv1D: Layer {
         self.config = config
         self.name = name
         self.inputShape = inputShape
+        self.maxBatch = maxBatch
         (T, F, K, C) = (steps, features, config.kernelSize, config.filters)
         (outSteps, padLeft) = config.geometry(steps: steps)
         outputShape = .sequence(steps: outSteps, features: C)
@@ -153,6 +166,45 @@ public final class Conv1D: Layer {
         windows = FloatBuffer(count: byTap ? 0 : outSteps * maxBatch * K * F)
         dWindows = FloatBuffer(count: byTap ? 0 : outSteps * maxBatch * K * F)
         kernelT = FloatBuffer(count: C * K * F)
+        (shifts, reverseShifts) = (.allocate(capacity: K), .allocate(capacity: K))
+        (forwardOrder, backwardOrder) = (.allocate(capacity: K), .allocate(capacity: K))
+        for m in 0..<K {
+            shifts[m] = m * config.dilationRate - padLeft
+            reverseShifts[m] = -shifts[m]
+        }
+        // The order of a time-major product per tap: a tap that covers every step first (it wrote, the
+        // others added), then the rest by index. Kept, so that forward values are the same bits.
+        let (T, outSteps) = (T, outSteps)
+        func covering(_ m: Int, _ shift: Int, _ from: Int, _ to: Int) -> Bool { (0..<to).allSatisfy { (0..<from).contains($0 + shift) } }
+        let first = (0..<K).first { covering($0, shifts[$0], T, outSteps) }
+        let firstBack = (0..<K).first { covering($0, -shifts[$0], outSteps, T) }
+        for (buffer, lead) in [(forwardOrder, first), (backwardOrder, firstBack)] {
+            for (q, m) in ((lead.map { [$0] } ?? []) + (0..<K).filter { $0 != lead }).enumerated() { buffer[q] = m }
+        }
+    }
+
+    deinit {
+        for pointer in [shifts, reverseShifts, forwardOrder, backwardOrder] { pointer.deallocate() }
+    }
+
+    public var supportsFeatureMajor: Bool { byTap }
+
+    public func useLayouts(input: SequenceLayout, output: SequenceLayout) {
+        precondition(byTap || (input == .timeMajor && output == .timeMajor), "a strided Conv1D works time-major only")
+        (inputLayout, outputLayout) = (input, output)
+        copiesSized = false
+    }
+
+    /// Sizes the feature-major copies for the layouts in use, at the first pass: the model sets the
+    /// layouts after building the layer, and copies made for the default ones would raise peak memory.
+    private func sizeCopies() {
+        copiesSized = true
+        // One feature per step is the same memory either way: no copy.
+        let copyInput = inputLayout == .timeMajor && F > 1, copyOutput = outputLayout == .timeMajor && C > 1
+        inputFM = FloatBuffer(count: copyInput ? T * maxBatch * F : 0)
+        inputGradientFM = FloatBuffer(count: copyInput ? T * maxBatch * F : 0)
+        outputFM = FloatBuffer(count: copyOutput ? outSteps * maxBatch * C : 0)
+        outputGradientFM = FloatBuffer(count: copyOutput ? outSteps * maxBatch * C : 0)
     }
 
     /// One product forward; the weight (and input) gradient products backward.
@@ -169,6 +221,52 @@ public final class Conv1D: Layer {
         if config.useBias { Initializers.zeros(params + K * F * C, count: C) }
     }
 
+    /// The products' geometry for `B` samples: forward (and weight gradient) or, `reverse`, input gradient.
+    private func geometry(batch B: Int, reverse: Bool = false) -> st_conv_geometry {
+        reverse
+            ? st_conv_geometry(steps_in: outSteps, steps_out: T, batch: B, in_dim: C, out_dim: F, taps: K, shift: reverseShifts,
+                               order: backwardOrder, w_tap: F * C, w_in: F)  // on kernelT
+            : st_conv_geometry(steps_in: T, steps_out: outSteps, batch: B, in_dim: F, out_dim: C, taps: K, shift: shifts,
+                               order: forwardOrder, w_tap: F * C, w_in: C)
+    }
+
+    public func forward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ params: UnsafePointer<Float>, batch B: Int) {
+        guard byTap else { return forwardStrided(out, inp, params, batch: B) }
+        if !copiesSized { sizeCopies() }
+        var x = inp
+        if inputFM.count > 0 {
+            st_transpose_steps(T, B, F, inp, inputFM.pointer)
+            x = UnsafePointer(inputFM.pointer)
+        }
+        let y = outputFM.count > 0 ? outputFM.pointer : out
+        var g = geometry(batch: B)
+        let relu = config.activation == .relu
+        st_conv_apply(&g, x, params, config.useBias ? params + K * F * C : nil, relu ? 1 : 0, y)
+        if !relu { config.activation.apply(y, count: outSteps * B * C) }
+        if outputFM.count > 0 { st_transpose_steps(outSteps, C, B, y, out) }
+    }
+
+    public func backward(_ dinp: UnsafeMutablePointer<Float>?, _ dparams: UnsafeMutablePointer<Float>,
+                         _ dout: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ out: UnsafePointer<Float>,
+                         _ params: UnsafePointer<Float>, batch B: Int) {
+        guard byTap else { return backwardStrided(dinp, dparams, dout, inp, out, params, batch: B) }
+        if !copiesSized { sizeCopies() }
+        var dy = dout, y = out
+        if outputFM.count > 0 {
+            st_transpose_steps(outSteps, B, C, dout, outputGradientFM.pointer)
+            (dy, y) = (outputGradientFM.pointer, UnsafePointer(outputFM.pointer))
+        }
+        config.activation.backward(dy, output: y, count: outSteps * B * C)  // dy becomes dL/d(pre-activation)
+        if config.useBias { st_conv_lane_sums(outSteps, C, B, dy, dparams + K * F * C) }
+        var g = geometry(batch: B)
+        st_conv_weight_gradient(&g, inputFM.count > 0 ? UnsafePointer(inputFM.pointer) : inp, dy, dparams)
+        guard let dinp else { return }
+        for m in 0..<K { Gemm.transpose(F, C, params + m * F * C, kernelT.pointer + m * C * F) }  // each tap's [C, F]
+        var back = geometry(batch: B, reverse: true)
+        st_conv_apply(&back, dy, kernelT.pointer, nil, 0, inputGradientFM.count > 0 ? inputGradientFM.pointer : dinp)
+        if inputGradientFM.count > 0 { st_transpose_steps(T, F, B, inputGradientFM.pointer, dinp) }
+    }
+
     /// The input step that tap m of output step j reads, or nil in the padding.
     @inline(__always)
     private func source(_ j: Int, _ m: Int) -> Int? {
@@ -176,69 +274,29 @@ public final class Conv1D: Layer {
         return step >= 0 && step < T ? step : nil
     }
 
-    /// Stride 1: tap m shifts the input by `shift` steps; output steps `steps` have their input inside the sequence.
-    @inline(__always)
-    private func tap(_ m: Int) -> (shift: Int, steps: Range<Int>) {
-        let shift = m * config.dilationRate - padLeft
-        return (shift, max(0, -shift)..<max(max(0, -shift), min(outSteps, T - shift)))
-    }
-
-    public func forward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ params: UnsafePointer<Float>, batch B: Int) {
+    private func forwardStrided(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ params: UnsafePointer<Float>, batch B: Int) {
         let width = K * F, rows = outSteps * B
-        if byTap {
-            // A tap that reads an input step for every output step writes first; the others add.
-            func add(_ m: Int, accumulate: Bool) {
-                let (shift, steps) = tap(m)
-                guard !steps.isEmpty else { return }
-                Gemm.nn(steps.count * B, C, F, inp + (steps.lowerBound + shift) * B * F, params + m * F * C,
-                        out + steps.lowerBound * B * C, accumulate: accumulate)
-            }
-            let first = (0..<K).first { tap($0).steps.count == outSteps }
-            if let first { add(first, accumulate: false) } else { out.update(repeating: 0, count: rows * C) }
-            for m in 0..<K where m != first { add(m, accumulate: true) }
-        } else {
-            let w = windows.pointer
-            for j in 0..<outSteps {
-                for m in 0..<K {
-                    let step = source(j, m)
-                    for b in 0..<B {
-                        let row = w + (j * B + b) * width + m * F
-                        if let step { row.update(from: inp + (step * B + b) * F, count: F) } else { row.update(repeating: 0, count: F) }
-                    }
+        let w = windows.pointer
+        for j in 0..<outSteps {
+            for m in 0..<K {
+                let step = source(j, m)
+                for b in 0..<B {
+                    let row = w + (j * B + b) * width + m * F
+                    if let step { row.update(from: inp + (step * B + b) * F, count: F) } else { row.update(repeating: 0, count: F) }
                 }
             }
-            Gemm.nn(rows, C, width, w, params, out, accumulate: false)
         }
+        Gemm.nn(rows, C, width, w, params, out, accumulate: false)
         if config.useBias { Gemm.addRows(rows, C, out, params + width * C) }
         config.activation.apply(out, count: rows * C)
     }
 
-    public func backward(_ dinp: UnsafeMutablePointer<Float>?, _ dparams: UnsafeMutablePointer<Float>,
-                         _ dout: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ out: UnsafePointer<Float>,
-                         _ params: UnsafePointer<Float>, batch B: Int) {
+    private func backwardStrided(_ dinp: UnsafeMutablePointer<Float>?, _ dparams: UnsafeMutablePointer<Float>,
+                                 _ dout: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ out: UnsafePointer<Float>,
+                                 _ params: UnsafePointer<Float>, batch B: Int) {
         let width = K * F, rows = outSteps * B
         config.activation.backward(dout, output: out, count: rows * C)  // dout becomes dL/d(pre-activation)
         if config.useBias { Gemm.columnSums(rows, C, dout, dparams + width * C, accumulate: false) }
-        if byTap {
-            for m in 0..<K {  // dkernel_m = x_shiftedᵀ · dout, over the steps the tap reads
-                let (shift, steps) = tap(m)
-                Gemm.tn(F, C, steps.count * B, inp + (steps.lowerBound + shift) * B * F, dout + steps.lowerBound * B * C,
-                        dparams + m * F * C, accumulate: false)
-            }
-            guard let dinp else { return }
-            // dx_shifted += dout · kernel_mᵀ; a tap that reaches every input step writes first.
-            func add(_ m: Int, accumulate: Bool) {
-                let (shift, steps) = tap(m)
-                guard !steps.isEmpty else { return }
-                Gemm.transpose(F, C, params + m * F * C, kernelT.pointer + m * C * F)
-                Gemm.nn(steps.count * B, F, C, dout + steps.lowerBound * B * C, kernelT.pointer + m * C * F,
-                        dinp + (steps.lowerBound + shift) * B * F, accumulate: accumulate)
-            }
-            let first = (0..<K).first { tap($0).steps.count == T && tap($0).steps.lowerBound + tap($0).shift == 0 }
-            if let first { add(first, accumulate: false) } else { dinp.update(repeating: 0, count: T * B * F) }
-            for m in 0..<K where m != first { add(m, accumulate: true) }
-            return
-        }
         Gemm.tn(width, C, rows, windows.pointer, dout, dparams, accumulate: false)  // dkernel = windowsᵀ · dout
         guard let dinp else { return }
         Gemm.transpose(width, C, params, kernelT.pointer)
