@@ -10,7 +10,8 @@ final class ConvKernelTests: XCTestCase {
     }
 
     /// Geometries with batches below, at and past one vector (16 lanes, masked tails), filter counts that
-    /// leave tile remainders (forward tiles of up to 24 outputs, weight tiles of 4 × 5), one feature or filter.
+    /// leave tile remainders (forward tiles of up to 24 outputs; weight tiles of 1, 2 or 4 vectors of
+    /// filters by 12, 8 or 4 features), one feature or filter.
     static let cases: [(config: Conv1DConfig, steps: Int, features: Int, batch: Int)] = [
         (Conv1DConfig(filters: 20, kernelSize: 2, padding: .causal, dilationRate: 4, activation: .relu), 12, 20, 16),
         (Conv1DConfig(filters: 25, kernelSize: 3, padding: .same, dilationRate: 2, activation: .tanh), 9, 7, 17),
@@ -18,6 +19,7 @@ final class ConvKernelTests: XCTestCase {
         (Conv1DConfig(filters: 1, kernelSize: 2, padding: .valid, activation: .relu), 8, 3, 5),
         (Conv1DConfig(filters: 7, kernelSize: 4, padding: .causal, activation: .sigmoid, useBias: false), 5, 1, 1),
         (Conv1DConfig(filters: 49, kernelSize: 2, padding: .causal, dilationRate: 8, activation: .relu), 10, 9, 33),
+        (Conv1DConfig(filters: 70, kernelSize: 2, padding: .same), 5, 13, 3),
     ]
 
     /// Output, input gradient and parameter gradients of one layer at every SIMD level, with the values drawn
@@ -48,9 +50,9 @@ final class ConvKernelTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(SIMDLevel.best, 0)
     }
 
-    /// Plain C against the order the header documents, written out here: the forward sum tap by tap
-    /// (covering tap first) and feature by feature from 0; the weight gradient lane by lane (sample b in
-    /// lane b mod 16), the 16 lanes then added pairwise.
+    /// Plain C against the order the header documents, written out here, which is that of the time-major
+    /// products: the forward sum tap by tap (covering tap first) and feature by feature from 0; the input
+    /// gradient likewise over filters; the weight and bias gradients over steps, then samples.
     func testPlainCFollowsTheDocumentedOrder() {
         for c in Self.cases {
             let layer = c.config.makeLayer(inputShape: .sequence(steps: c.steps, features: c.features), name: "conv", maxBatch: c.batch)
@@ -88,16 +90,19 @@ final class ConvKernelTests: XCTestCase {
             for m in 0..<K {
                 for f in 0..<F {
                     for o in 0..<C {
-                        var lanes = [Float](repeating: 0, count: 16)
+                        var acc: Float = 0
                         for i in 0..<steps where (0..<T).contains(i + m * d - pad) {
-                            for b in 0..<B { lanes[b % 16].addProduct(x[((i + m * d - pad) * B + b) * F + f], preActivationGradient[(i * B + b) * C + o]) }
+                            for b in 0..<B { acc.addProduct(x[((i + m * d - pad) * B + b) * F + f], preActivationGradient[(i * B + b) * C + o]) }
                         }
-                        let s8 = (0..<8).map { lanes[$0] + lanes[$0 + 8] }, s4 = (0..<4).map { s8[$0] + s8[$0 + 4] }
-                        dw[(m * F + f) * C + o] = (s4[0] + s4[2]) + (s4[1] + s4[3])
+                        dw[(m * F + f) * C + o] = acc
                     }
                 }
             }
             XCTAssertEqual(Array(run.dparameters[0].prefix(K * F * C)).map(\.bitPattern), dw.map(\.bitPattern), "weight gradient, \(c.config) B=\(B)")
+            if c.config.useBias {
+                let db = (0..<C).map { o in (0..<(steps * B)).reduce(Float(0)) { $0 + preActivationGradient[$1 * C + o] } }
+                XCTAssertEqual(Array(run.dparameters[0].suffix(C)).map(\.bitPattern), db.map(\.bitPattern), "bias gradient, \(c.config) B=\(B)")
+            }
             // The input gradient: the tap that reaches every input step first, then filters from 0.
             let reaches = { (m: Int) in (0..<T).allSatisfy { (0..<steps).contains($0 - m * d + pad) } }
             let firstBack = (0..<K).first(where: reaches)

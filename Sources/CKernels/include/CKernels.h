@@ -95,12 +95,9 @@ typedef struct {
 /// one fused multiply-add at a time from 0; act is ReLU (0 >= v ? 0 : v) when relu != 0; bias may be NULL.
 void st_conv_apply(const st_conv_geometry *g, const float *in, const float *w, const float *bias, int relu, float *out);
 
-/// dw(m, f, c) = sum over output steps i and samples b of x[i + shift[m]][f][b] * d[i][c][b], one running sum
-/// per lane (b mod 16), the lanes then added pairwise; x is [steps_in][in_dim][B], d [steps_out][out_dim][B].
+/// dw(m, f, c) = sum over output steps i, then samples b, from 0, of x[i + shift[m]][f][b] * d[i][b][c]: x is
+/// feature-major [steps_in][in_dim][B], the output gradient d time-major [steps_out][B][out_dim].
 void st_conv_weight_gradient(const st_conv_geometry *g, const float *x, const float *d, float *dw);
-
-/// sums[c] = sum over steps and samples of d[i][c][b], in st_conv_weight_gradient's lane order (a bias gradient).
-void st_conv_lane_sums(long steps, long channels, long batch, const float *d, float *sums);
 
 /// Transposes each of `steps` consecutive [rows, cols] matrices (time-major [T][B][F] to [T][F][B] and back).
 void st_transpose_steps(long steps, long rows, long cols, const float *src, float *dst);

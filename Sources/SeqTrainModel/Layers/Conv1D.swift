@@ -118,9 +118,10 @@ public struct Conv1DConfig: LayerConfig {
 }
 
 /// The Conv1D layer. With stride 1 it computes on step-feature-major batches `[T][F][B]`, the batch
-/// along the vector lanes, so that every multiply-add fills all lanes whatever the filter count (see
-/// conv1d.c); it reads and writes that layout directly when its neighbours do too (a WaveNet stack),
-/// and transposes from and to time-major `[T][B][F]` otherwise. With a larger stride each output
+/// along the vector lanes, so that the forward and input-gradient multiply-adds fill all lanes whatever
+/// the filter count (see conv1d.c); it reads and writes that layout directly when its neighbours do too
+/// (a WaveNet stack), and transposes from and to time-major `[T][B][F]` otherwise. Every sum keeps the
+/// order of the time-major products, so the values are the same bits either way. With a larger stride each output
 /// step's windows are first copied into the rows of `windows` (im2col, zeros in the padding), making
 /// one time-major product `[T'·B, K·F] · [K·F, C]`.
 /// Dims: T, T' input and output steps, B batch, F input features, K kernel size, C filters.
@@ -137,9 +138,14 @@ public final class Conv1D: Layer {
     let byTap: Bool
     private var inputLayout = SequenceLayout.timeMajor, outputLayout = SequenceLayout.timeMajor
     private var copiesSized = false
-    /// Feature-major copies of a time-major input, output and their gradients (empty when not needed).
-    private var inputFM = FloatBuffer(count: 0), outputFM = FloatBuffer(count: 0)
-    private var outputGradientFM = FloatBuffer(count: 0), inputGradientFM = FloatBuffer(count: 0)
+    /// Samples the gradient copies hold: sized by the first backward pass, whose (training) batches are
+    /// smaller than the evaluation batches `maxBatch` allows for.
+    private var gradientBatch = 0
+    /// The input, output and input gradient feature-major where the neighbours pass them time-major, and
+    /// the output gradient in the layout it did not arrive in (the weight gradient reads it time-major,
+    /// the input gradient feature-major). Empty where not needed.
+    private var inputFM = FloatBuffer(count: 0), outputFM = FloatBuffer(count: 0), inputGradientFM = FloatBuffer(count: 0)
+    private var outputGradientCopy = FloatBuffer(count: 0)
     /// Per tap m, the input step that output step i reads is i + shifts[m]; backward, the reverse.
     private let shifts: UnsafeMutablePointer<Int>, reverseShifts: UnsafeMutablePointer<Int>
     /// The taps in the order their products are summed, forward and for the input gradient.
@@ -192,7 +198,7 @@ public final class Conv1D: Layer {
     public func useLayouts(input: SequenceLayout, output: SequenceLayout) {
         precondition(byTap || (input == .timeMajor && output == .timeMajor), "a strided Conv1D works time-major only")
         (inputLayout, outputLayout) = (input, output)
-        copiesSized = false
+        (copiesSized, gradientBatch) = (false, 0)
     }
 
     /// Sizes the feature-major copies for the layouts in use, at the first pass: the model sets the
@@ -202,9 +208,14 @@ public final class Conv1D: Layer {
         // One feature per step is the same memory either way: no copy.
         let copyInput = inputLayout == .timeMajor && F > 1, copyOutput = outputLayout == .timeMajor && C > 1
         inputFM = FloatBuffer(count: copyInput ? T * maxBatch * F : 0)
-        inputGradientFM = FloatBuffer(count: copyInput ? T * maxBatch * F : 0)
         outputFM = FloatBuffer(count: copyOutput ? outSteps * maxBatch * C : 0)
-        outputGradientFM = FloatBuffer(count: copyOutput ? outSteps * maxBatch * C : 0)
+    }
+
+    /// Sizes the gradient copies for batches of `B` samples.
+    private func sizeGradientCopies(batch B: Int) {
+        gradientBatch = B
+        inputGradientFM = FloatBuffer(count: inputLayout == .timeMajor && F > 1 ? T * B * F : 0)
+        outputGradientCopy = FloatBuffer(count: C > 1 ? outSteps * B * C : 0)
     }
 
     /// One product forward; the weight (and input) gradient products backward.
@@ -251,19 +262,26 @@ public final class Conv1D: Layer {
                          _ params: UnsafePointer<Float>, batch B: Int) {
         guard byTap else { return backwardStrided(dinp, dparams, dout, inp, out, params, batch: B) }
         if !copiesSized { sizeCopies() }
-        var dy = dout, y = out
-        if outputFM.count > 0 {
-            st_transpose_steps(outSteps, B, C, dout, outputGradientFM.pointer)
-            (dy, y) = (outputGradientFM.pointer, UnsafePointer(outputFM.pointer))
+        if B > gradientBatch { sizeGradientCopies(batch: B) }
+        config.activation.backward(dout, output: out, count: outSteps * B * C)  // dout becomes dL/d(pre-activation)
+        // The output gradient both ways: time-major for the weight gradient, feature-major for the input gradient.
+        var (dyTM, dyFM) = (UnsafePointer(dout), UnsafePointer(dout))
+        if outputGradientCopy.count > 0 {
+            if outputLayout == .timeMajor {
+                st_transpose_steps(outSteps, B, C, dout, outputGradientCopy.pointer)
+                dyFM = UnsafePointer(outputGradientCopy.pointer)
+            } else {
+                st_transpose_steps(outSteps, C, B, dout, outputGradientCopy.pointer)
+                dyTM = UnsafePointer(outputGradientCopy.pointer)
+            }
         }
-        config.activation.backward(dy, output: y, count: outSteps * B * C)  // dy becomes dL/d(pre-activation)
-        if config.useBias { st_conv_lane_sums(outSteps, C, B, dy, dparams + K * F * C) }
+        if config.useBias { Gemm.columnSums(outSteps * B, C, dyTM, dparams + K * F * C, accumulate: false) }
         var g = geometry(batch: B)
-        st_conv_weight_gradient(&g, inputFM.count > 0 ? UnsafePointer(inputFM.pointer) : inp, dy, dparams)
+        st_conv_weight_gradient(&g, inputFM.count > 0 ? UnsafePointer(inputFM.pointer) : inp, dyTM, dparams)
         guard let dinp else { return }
         for m in 0..<K { Gemm.transpose(F, C, params + m * F * C, kernelT.pointer + m * C * F) }  // each tap's [C, F]
         var back = geometry(batch: B, reverse: true)
-        st_conv_apply(&back, dy, kernelT.pointer, nil, 0, inputGradientFM.count > 0 ? inputGradientFM.pointer : dinp)
+        st_conv_apply(&back, dyFM, kernelT.pointer, nil, 0, inputGradientFM.count > 0 ? inputGradientFM.pointer : dinp)
         if inputGradientFM.count > 0 { st_transpose_steps(T, F, B, inputGradientFM.pointer, dinp) }
     }
 
