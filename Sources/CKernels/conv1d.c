@@ -26,6 +26,24 @@ static inline long source_step(const st_conv_geometry *g, long i, long m) {
     return s >= 0 && s < g->steps_in ? s : -1;
 }
 
+// A tap through which every output step reads an input step (no padding), or -1.
+static long covering_tap(const st_conv_geometry *g) {
+    for (long m = 0; m < g->taps; m++)
+        if (g->shift[m] >= 0 && g->steps_in - g->shift[m] >= g->steps_out) return m;
+    return -1;
+}
+
+// dbias[c] = sum over output steps, then samples, of d[i][b][c]: added in order from 0, sixteen filters at a time.
+static void bias_gradient(long steps, long batch, long channels, const float *d, float *dbias) {
+    for (long c0 = 0; c0 < channels; c0 += LANES) {
+        const long nc = min_long(LANES, channels - c0);
+        float acc[LANES] = {0};
+        for (long row = 0; row < steps * batch; row++)
+            for (long j = 0; j < nc; j++) acc[j] = acc[j] + d[row * channels + c0 + j];
+        for (long j = 0; j < nc; j++) dbias[c0 + j] = acc[j];
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Plain C (and AVX2, where the compiler vectorises the loops over lanes; each lane is its own sum).
 
@@ -146,11 +164,13 @@ static inline __mmask16 first_lanes(long n) { return n <= 0 ? 0 : (n >= 16 ? (__
 // sample: per sample, the NV vectors of its output-gradient row times each feature's input, broadcast.
 __attribute__((target("avx512f,fma"), always_inline))
 static inline void weight_tile512(const int NR, const int NV, const st_conv_geometry *g, long m, long f0, long c0, long width,
-                                  const float *x, const float *d, float *dw) {
+                                  const float *x, const float *d, float *dw, float *db) {
     const long B = g->batch, F = g->in_dim, C = g->out_dim;
     __mmask16 mask[4];
     for (int v = 0; v < NV; v++) mask[v] = first_lanes(width - 16 * v);
-    __m512 acc[12][4];
+    __m512 acc[12][4], bias[4];
+    const __m512 one = _mm512_set1_ps(1.0f);
+    for (int v = 0; v < NV; v++) bias[v] = _mm512_setzero_ps();
     for (int r = 0; r < NR; r++)
         for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
     // The output steps whose input step through tap m is inside the sequence: one run, no padding checks.
@@ -164,24 +184,32 @@ static inline void weight_tile512(const int NR, const int NV, const st_conv_geom
                 const __m512 xv = _mm512_set1_ps(xs[r * B + b]);
                 for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(xv, dv[v], acc[r][v]);
             }
+            // The bias gradient rides along as a row of ones: 1 · d + s rounds as d + s does.
+            if (db)
+                for (int v = 0; v < NV; v++) bias[v] = _mm512_fmadd_ps(one, dv[v], bias[v]);
         }
     }
     for (int r = 0; r < NR; r++)
         for (int v = 0; v < NV; v++) _mm512_mask_storeu_ps(dw + m * g->w_tap + (f0 + r) * g->w_in + c0 + 16 * v, mask[v], acc[r][v]);
+    if (db)
+        for (int v = 0; v < NV; v++) _mm512_mask_storeu_ps(db + 16 * v, mask[v], bias[v]);
 }
 
-#define WEIGHT_CASE(nr, nv) case (nr): weight_tile512(nr, nv, g, m, f0, c0, width, x, d, dw); break;
+#define WEIGHT_CASE(nr, nv) case (nr): weight_tile512(nr, nv, g, m, f0, c0, width, x, d, dw, db); break;
 
-// Filters in blocks of 16, 32 or 64 (1, 2 or 4 vectors), features in blocks of 12, 8 or 4 to match.
+// Filters in blocks of 16, 32 or 64 (1, 2 or 4 vectors), features in blocks of 12, 8 or 4 to match. The
+// bias gradient is summed by the first feature block of a tap that reads every output step.
 __attribute__((target("avx512f,fma")))
-static void weight_gradient_avx512(const st_conv_geometry *g, const float *x, const float *d, float *dw) {
+static int weight_gradient_avx512(const st_conv_geometry *g, const float *x, const float *d, float *dw, float *dbias) {
     const long F = g->in_dim, C = g->out_dim;
     const int vectors = C <= 16 ? 1 : (C <= 32 ? 2 : 4), rows = vectors == 1 ? 12 : (vectors == 2 ? 8 : 4);
+    const long bias_tap = dbias ? covering_tap(g) : -1;
     for (long m = 0; m < g->taps; m++)
         for (long c0 = 0; c0 < C; c0 += 16 * vectors) {
             const long width = min_long(16 * vectors, C - c0);
             for (long f0 = 0; f0 < F; f0 += rows) {
                 const long nr = min_long(rows, F - f0);
+                float *db = m == bias_tap && f0 == 0 ? dbias + c0 : 0;
                 if (vectors == 1) {
                     switch (nr) {
                         WEIGHT_CASE(1, 1) WEIGHT_CASE(2, 1) WEIGHT_CASE(3, 1) WEIGHT_CASE(4, 1) WEIGHT_CASE(5, 1) WEIGHT_CASE(6, 1)
@@ -197,6 +225,7 @@ static void weight_gradient_avx512(const st_conv_geometry *g, const float *x, co
                 }
             }
         }
+    return bias_tap >= 0;
 }
 #endif
 
@@ -212,12 +241,17 @@ void st_conv_apply(const st_conv_geometry *g, const float *in, const float *w, c
     apply_scalar(g, in, w, bias, relu, out);
 }
 
-void st_conv_weight_gradient(const st_conv_geometry *g, const float *x, const float *d, float *dw) {
+void st_conv_weight_gradient(const st_conv_geometry *g, const float *x, const float *d, float *dw, float *dbias) {
 #if defined(__x86_64__)
     switch (st_simd_level()) {
-    case 2: weight_gradient_avx512(g, x, d, dw); return;
-    case 1: weight_gradient_avx2(g, x, d, dw); return;
+    case 2:
+        if (!weight_gradient_avx512(g, x, d, dw, dbias) && dbias) bias_gradient(g->steps_out, g->batch, g->out_dim, d, dbias);
+        return;
+    case 1: weight_gradient_avx2(g, x, d, dw); break;
+    default: weight_gradient_scalar(g, x, d, dw);
     }
-#endif
+#else
     weight_gradient_scalar(g, x, d, dw);
+#endif
+    if (dbias) bias_gradient(g->steps_out, g->batch, g->out_dim, d, dbias);
 }

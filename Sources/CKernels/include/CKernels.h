@@ -96,8 +96,9 @@ typedef struct {
 void st_conv_apply(const st_conv_geometry *g, const float *in, const float *w, const float *bias, int relu, float *out);
 
 /// dw(m, f, c) = sum over output steps i, then samples b, from 0, of x[i + shift[m]][f][b] * d[i][b][c]: x is
-/// feature-major [steps_in][in_dim][B], the output gradient d time-major [steps_out][B][out_dim].
-void st_conv_weight_gradient(const st_conv_geometry *g, const float *x, const float *d, float *dw);
+/// feature-major [steps_in][in_dim][B], the output gradient d time-major [steps_out][B][out_dim]. Unless
+/// dbias is NULL, also dbias[c] = the sum of d[i][b][c] over every step, then sample (a bias gradient).
+void st_conv_weight_gradient(const st_conv_geometry *g, const float *x, const float *d, float *dw, float *dbias);
 
 /// Transposes each of `steps` consecutive [rows, cols] matrices (time-major [T][B][F] to [T][F][B] and back).
 void st_transpose_steps(long steps, long rows, long cols, const float *src, float *dst);

@@ -275,9 +275,9 @@ public final class Conv1D: Layer {
                 dyTM = UnsafePointer(outputGradientCopy.pointer)
             }
         }
-        if config.useBias { Gemm.columnSums(outSteps * B, C, dyTM, dparams + K * F * C, accumulate: false) }
         var g = geometry(batch: B)
-        st_conv_weight_gradient(&g, inputFM.count > 0 ? UnsafePointer(inputFM.pointer) : inp, dyTM, dparams)
+        st_conv_weight_gradient(&g, inputFM.count > 0 ? UnsafePointer(inputFM.pointer) : inp, dyTM, dparams,
+                                config.useBias ? dparams + K * F * C : nil)
         guard let dinp else { return }
         for m in 0..<K { Gemm.transpose(F, C, params + m * F * C, kernelT.pointer + m * C * F) }  // each tap's [C, F]
         var back = geometry(batch: B, reverse: true)
