@@ -20,7 +20,13 @@ final class ConvKernelTests: XCTestCase {
         (Conv1DConfig(filters: 7, kernelSize: 4, padding: .causal, activation: .sigmoid, useBias: false), 5, 1, 1),
         (Conv1DConfig(filters: 49, kernelSize: 2, padding: .causal, dilationRate: 8, activation: .relu), 10, 9, 33),
         (Conv1DConfig(filters: 70, kernelSize: 2, padding: .same), 5, 13, 3),
+        (Conv1DConfig(filters: 64, kernelSize: 3, padding: .same, activation: .relu), 6, 5, 32),
+        (Conv1DConfig(filters: 16, kernelSize: 2, padding: .causal, dilationRate: 3, activation: .tanh), 7, 26, 2),
     ]
+
+    /// Every pair of layouts a model can set: alone, first, last and inside a feature-major chain.
+    static let layouts: [(input: SequenceLayout, output: SequenceLayout)] =
+        [(.timeMajor, .timeMajor), (.timeMajor, .featureMajor), (.featureMajor, .featureMajor), (.featureMajor, .timeMajor)]
 
     /// Output, input gradient and parameter gradients of one layer at every SIMD level, with the values drawn
     /// from `seed`; ReLU's kinks do not matter here, only equality.
@@ -37,7 +43,7 @@ final class ConvKernelTests: XCTestCase {
 
     func testEveryInstructionSetGivesTheSameBits() {
         for c in Self.cases {
-            for (input, output) in [(SequenceLayout.timeMajor, SequenceLayout.timeMajor), (.featureMajor, .featureMajor), (.timeMajor, .featureMajor)] {
+            for (input, output) in Self.layouts {
                 let all = runs(c, input: input, output: output)
                 for run in all.dropFirst() {
                     let what = "\(c.config) B=\(c.batch) \(input)→\(output) level \(run.level)"
@@ -120,6 +126,30 @@ final class ConvKernelTests: XCTestCase {
                 }
             }
             XCTAssertEqual(run.dinput.map(\.bitPattern), dx.map(\.bitPattern), "input gradient, \(c.config) B=\(B)")
+        }
+    }
+
+    /// A first layer gets no input gradient (and skips the copies that serve it); its weight gradients are
+    /// those of a layer that computes one, and a later pass that asks for one gets it whole.
+    func testNoInputGradientGivesTheSameWeightGradients() {
+        for c in Self.cases {
+            for (input, output) in Self.layouts {
+                let layer = c.config.makeLayer(inputShape: .sequence(steps: c.steps, features: c.features), name: "conv", maxBatch: c.batch)
+                layer.useLayouts(input: input, output: output)
+                var random = SplitMixRandom(seed: 8, purpose: "conv first layer")
+                func draw(_ n: Int) -> [Float] { (0..<n).map { _ in Float(random.nextNormal()) } }
+                let x = draw(c.batch * layer.inputShape.count), p = draw(layer.parameterCount), up = draw(c.batch * layer.outputShape.count)
+                var out = [Float](repeating: 0, count: up.count), dout = up, dparams = [Float](repeating: .nan, count: p.count)
+                layer.forward(&out, x, p, batch: c.batch)
+                layer.backward(nil, &dparams, &dout, x, out, p, batch: c.batch)
+                let full = LayerHarness(layers: [layer], batch: c.batch).run(input: x, parameters: [p], upstream: up)
+                let what = "\(c.config) B=\(c.batch) \(input)→\(output)"
+                XCTAssertEqual(dparams.map(\.bitPattern), full.dparameters[0].map(\.bitPattern), what)
+                let fresh = c.config.makeLayer(inputShape: layer.inputShape, name: "conv", maxBatch: c.batch)
+                fresh.useLayouts(input: input, output: output)
+                let expected = LayerHarness(layers: [fresh], batch: c.batch).run(input: x, parameters: [p], upstream: up)
+                XCTAssertEqual(full.dinput.map(\.bitPattern), expected.dinput.map(\.bitPattern), what)
+            }
         }
     }
 

@@ -141,6 +141,8 @@ public final class Conv1D: Layer {
     /// Samples the gradient copies hold: sized by the first backward pass, whose (training) batches are
     /// smaller than the evaluation batches `maxBatch` allows for.
     private var gradientBatch = 0
+    /// Whether the gradient copies serve an input gradient too (not in a first layer).
+    private var gradientCopiesForInput = false
     /// The input, output and input gradient feature-major where the neighbours pass them time-major, and
     /// the output gradient in the layout it did not arrive in (the weight gradient reads it time-major,
     /// the input gradient feature-major). Empty where not needed.
@@ -198,7 +200,7 @@ public final class Conv1D: Layer {
     public func useLayouts(input: SequenceLayout, output: SequenceLayout) {
         precondition(byTap || (input == .timeMajor && output == .timeMajor), "a strided Conv1D works time-major only")
         (inputLayout, outputLayout) = (input, output)
-        (copiesSized, gradientBatch) = (false, 0)
+        (copiesSized, gradientBatch, gradientCopiesForInput) = (false, 0, false)
     }
 
     /// Sizes the feature-major copies for the layouts in use, at the first pass: the model sets the
@@ -211,11 +213,13 @@ public final class Conv1D: Layer {
         outputFM = FloatBuffer(count: copyOutput ? outSteps * maxBatch * C : 0)
     }
 
-    /// Sizes the gradient copies for batches of `B` samples.
-    private func sizeGradientCopies(batch B: Int) {
-        gradientBatch = B
-        inputGradientFM = FloatBuffer(count: inputLayout == .timeMajor && F > 1 ? T * B * F : 0)
-        outputGradientCopy = FloatBuffer(count: C > 1 ? outSteps * B * C : 0)
+    /// Sizes the gradient copies for batches of `B` samples; without an input gradient (a first layer)
+    /// only the time-major output gradient is needed, and only when it arrives feature-major.
+    private func sizeGradientCopies(batch B: Int, inputGradient: Bool) {
+        (gradientBatch, gradientCopiesForInput) = (B, inputGradient)
+        inputGradientFM = FloatBuffer(count: inputGradient && inputLayout == .timeMajor && F > 1 ? T * B * F : 0)
+        let copyOutputGradient = C > 1 && (inputGradient || outputLayout == .featureMajor)
+        outputGradientCopy = FloatBuffer(count: copyOutputGradient ? outSteps * B * C : 0)
     }
 
     /// One product forward; the weight (and input) gradient products backward.
@@ -262,24 +266,27 @@ public final class Conv1D: Layer {
                          _ params: UnsafePointer<Float>, batch B: Int) {
         guard byTap else { return backwardStrided(dinp, dparams, dout, inp, out, params, batch: B) }
         if !copiesSized { sizeCopies() }
-        if B > gradientBatch { sizeGradientCopies(batch: B) }
+        let forInput = gradientCopiesForInput || dinp != nil
+        if B > gradientBatch || forInput != gradientCopiesForInput { sizeGradientCopies(batch: max(B, gradientBatch), inputGradient: forInput) }
         config.activation.backward(dout, output: out, count: outSteps * B * C)  // dout becomes dL/d(pre-activation)
-        // The output gradient both ways: time-major for the weight gradient, feature-major for the input gradient.
-        var (dyTM, dyFM) = (UnsafePointer(dout), UnsafePointer(dout))
-        if outputGradientCopy.count > 0 {
-            if outputLayout == .timeMajor {
-                st_transpose_steps(outSteps, B, C, dout, outputGradientCopy.pointer)
-                dyFM = UnsafePointer(outputGradientCopy.pointer)
-            } else {
-                st_transpose_steps(outSteps, C, B, dout, outputGradientCopy.pointer)
-                dyTM = UnsafePointer(outputGradientCopy.pointer)
-            }
+        // The output gradient both ways, one of them a copy (one filter is the same memory either way):
+        // time-major for the bias and weight gradients, feature-major for the input gradient.
+        let copy = outputGradientCopy.count > 0 ? outputGradientCopy.pointer : nil
+        var dyTM = UnsafePointer(dout)
+        if let copy, outputLayout == .featureMajor {
+            st_transpose_steps(outSteps, C, B, dout, copy)
+            dyTM = UnsafePointer(copy)
         }
         var g = geometry(batch: B)
         st_conv_weight_gradient(&g, inputFM.count > 0 ? UnsafePointer(inputFM.pointer) : inp, dyTM, dparams,
                                 config.useBias ? dparams + K * F * C : nil)
         guard let dinp else { return }
-        for m in 0..<K { Gemm.transpose(F, C, params + m * F * C, kernelT.pointer + m * C * F) }  // each tap's [C, F]
+        var dyFM = UnsafePointer(dout)
+        if let copy, outputLayout == .timeMajor {
+            st_transpose_steps(outSteps, B, C, dout, copy)
+            dyFM = UnsafePointer(copy)
+        }
+        st_transpose_steps(K, F, C, params, kernelT.pointer)  // each tap's [C, F]
         var back = geometry(batch: B, reverse: true)
         st_conv_apply(&back, dyFM, kernelT.pointer, nil, 0, inputGradientFM.count > 0 ? inputGradientFM.pointer : dinp)
         if inputGradientFM.count > 0 { st_transpose_steps(T, F, B, inputGradientFM.pointer, dinp) }
