@@ -30,7 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     ],
     targets: [
-        // The SIMD kernels (matrix products, tanh, sigmoid), with runtime CPU dispatch.
+        // The SIMD kernels (matrix products, tanh, sigmoid, element-wise loops), with runtime CPU dispatch.
         .target(name: "CKernels"),
         .target(name: "SeqTrainCore", dependencies: ["CKernels", .product(name: "Yams", package: "Yams")]),
         .target(name: "SeqTrainModel", dependencies: ["SeqTrainCore"]),

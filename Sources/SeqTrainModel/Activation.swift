@@ -19,7 +19,7 @@ public enum Activation: String, CaseIterable, Equatable, Sendable {
         switch self {
         case .linear: break
         case .tanh: st_tanh(x, count)
-        case .relu: for i in 0..<count { x[i] = max(x[i], 0) }
+        case .relu: st_relu(x, count)  // max(x, 0), Swift's: -0 becomes +0, NaN stays
         case .sigmoid: st_sigmoid(x, count)
         }
     }
@@ -29,9 +29,9 @@ public enum Activation: String, CaseIterable, Equatable, Sendable {
     public func backward(_ grad: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int) {
         switch self {
         case .linear: break
-        case .tanh: SIMDLoops.update(grad, y, count: count, vector: { g, y in g * (1 - y * y) }, scalar: { g, y in g * (1 - y * y) })
-        case .relu: SIMDLoops.keepWherePositive(grad, y, count: count)
-        case .sigmoid: SIMDLoops.update(grad, y, count: count, vector: { g, y in g * (y * (1 - y)) }, scalar: { g, y in g * (y * (1 - y)) })
+        case .tanh: st_tanh_backward(grad, y, count)        // g * (1 - y * y)
+        case .relu: st_keep_where_positive(grad, y, count)  // y > 0 ? g : 0
+        case .sigmoid: st_sigmoid_backward(grad, y, count)  // g * (y * (1 - y))
         }
     }
 

@@ -1,3 +1,4 @@
+import CKernels
 import SeqTrainCore
 
 /// Applies an optimizer rule's updates to the flat parameter buffer and keeps its state: the slots
@@ -47,8 +48,7 @@ public final class Optimizer {
         let rate = learningRate
         iterations += 1
         if let weightDecay = config.weightDecay {
-            let wd = Float(weightDecay), lr = Float(rate)
-            for i in 0..<count { w[i] -= w[i] * wd * lr }
+            st_weight_decay(w, count, Float(weightDecay), Float(rate))  // w -= w * wd * lr
         }
         config.rule.update(w, g, slots: slotPointers, count: count, step: iterations, learningRate: rate)
     }

@@ -36,6 +36,40 @@ void st_tanh(float *x, long count);
 /// NaN stays NaN.
 void st_sigmoid(float *x, long count);
 
+// Element-wise kernels (elementwise.c): each element gets the same single IEEE operations, in the order
+// written, on every instruction set (nothing fused), so the results are bit-identical.
+
+/// x[i] += y[i].
+void st_add(float *x, const float *y, long n);
+
+/// a[r, j] += bias[j] on every row of row-major a[rows, n].
+void st_add_rows(long rows, long n, float *a, const float *bias);
+
+/// sums[j] (+)= Σ_r a[r, j] (a bias gradient), one running sum per column with rows added in order from
+/// 0 (or from sums[j] with accumulate); accumulate = 0 starts from +0.
+void st_column_sums(long rows, long n, const float *a, float *sums, int accumulate);
+
+/// x[i] = 0 >= x[i] ? 0 : x[i], Swift's max(x, 0): -0 becomes +0, NaN stays NaN.
+void st_relu(float *x, long n);
+
+/// g[i] = y[i] > 0 ? g[i] : 0 (ReLU's backward pass from its output y; NaN y gives 0).
+void st_keep_where_positive(float *g, const float *y, long n);
+
+/// g[i] = g[i] * (1 - y[i] * y[i]) (tanh's backward pass from its output y).
+void st_tanh_backward(float *g, const float *y, long n);
+
+/// g[i] = g[i] * (y[i] * (1 - y[i])) (sigmoid's backward pass from its output y).
+void st_sigmoid_backward(float *g, const float *y, long n);
+
+/// Adam's update: m = m + (g - m) * keep1; v = v + (g*g - v) * keep2; w = w - (alpha * m) / (sqrt(v) + eps).
+void st_adam(float *w, const float *g, float *m, float *v, long n, float alpha, float keep1, float keep2, float eps);
+
+/// RMSprop's update: v = rho * v + ((1 - rho) * g) * g; w = w - (lr * g) / sqrt(v + eps).
+void st_rmsprop(float *w, const float *g, float *v, long n, float lr, float rho, float eps);
+
+/// Decoupled weight decay: w = w - (w * wd) * lr.
+void st_weight_decay(float *w, long n, float wd, float lr);
+
 /// The instruction set in use: 0 plain C, 1 AVX2 + FMA, 2 AVX-512.
 int st_simd_level(void);
 

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import SeqTrainCore
 
@@ -39,28 +40,8 @@ public struct AdamConfig: OptimizerRule {
                        count: Int, step: Int, learningRate lr: Double) {
         let t = Double(step)
         let alpha = Float(lr * (1 - pow(beta2, t)).squareRoot() / (1 - pow(beta1, t)))
-        let b1 = Float(beta1), b2 = Float(beta2), eps = Float(epsilon)
-        let m = slots[0], v = slots[1]
-        let keep1 = 1 - b1, keep2 = 1 - b2
-        // 16 lanes at a time, then one at a time: the same operations per element (IEEE square root and
-        // division are exact in both), so the bits do not depend on where an element falls.
-        var i = 0
-        while i + 16 <= count {
-            let gi = SIMDLoops.load16(g + i)
-            var mi = SIMDLoops.load16(m + i), vi = SIMDLoops.load16(v + i)
-            mi += (gi - mi) * keep1
-            vi += (gi * gi - vi) * keep2
-            SIMDLoops.store16(mi, m + i)
-            SIMDLoops.store16(vi, v + i)
-            SIMDLoops.store16(SIMDLoops.load16(w + i) - alpha * mi / (vi.squareRoot() + eps), w + i)
-            i += 16
-        }
-        while i < count {
-            m[i] += (g[i] - m[i]) * keep1
-            v[i] += (g[i] * g[i] - v[i]) * keep2
-            w[i] -= alpha * m[i] / (v[i].squareRoot() + eps)
-            i += 1
-        }
+        let keep1 = 1 - Float(beta1), keep2 = 1 - Float(beta2)
+        st_adam(w, g, slots[0], slots[1], count, alpha, keep1, keep2, Float(epsilon))  // slots m, v
     }
 }
 

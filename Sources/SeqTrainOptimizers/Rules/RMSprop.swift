@@ -1,3 +1,4 @@
+import CKernels
 import SeqTrainCore
 
 /// RMSprop as Keras 3 computes it: `v = ρ·v + (1-ρ)·g²`, `w -= lr·g / sqrt(v + ε)`, ε inside the root.
@@ -31,12 +32,7 @@ public struct RMSpropConfig: OptimizerRule {
 
     public func update(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, slots: [UnsafeMutablePointer<Float>],
                        count: Int, step: Int, learningRate: Double) {
-        let lr = Float(learningRate), r = Float(rho), eps = Float(epsilon)
-        let v = slots[0]
-        for i in 0..<count {
-            v[i] = r * v[i] + (1 - r) * g[i] * g[i]
-            w[i] -= lr * g[i] / (v[i] + eps).squareRoot()
-        }
+        st_rmsprop(w, g, slots[0], count, Float(learningRate), Float(rho), Float(epsilon))  // slot v
     }
 }
 
