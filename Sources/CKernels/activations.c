@@ -269,6 +269,3 @@ void st_sigmoid(float *x, long count) {
     default: sigmoid_plain(x, count); return;
     }
 }
-
-// In 16 x 16 tiles, so that the lines written stay in L1 while a tile fills them (column by column over
-// a whole row, every write touched a new line once rows exceed a few dozen).
