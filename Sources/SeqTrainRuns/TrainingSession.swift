@@ -77,8 +77,9 @@ final class TrainingSession {
             defer { trainer.model.parameters.assign(weights) }  // put the last weights back whatever happens
             try Checkpoint.restore(try run.loadCheckpoint("best"), into: trainer.model)
             summary.test = trainer.evaluate(.test)
-            try AtomicFile.write(try RunPlots.forecast(model: trainer.model, experiment: experiment, dataset: trainer.dataset),
-                                 to: run.path + "/forecast.svg")
+            if let plot = try RunPlots.forecast(model: trainer.model, experiment: experiment, dataset: trainer.dataset) {
+                try AtomicFile.write(plot, to: run.path + "/forecast.svg")
+            }
         }
         summary.epochSeconds = timing.seconds
         summary.seconds = summary.epochSeconds.reduce(0, +)

@@ -44,6 +44,26 @@ final class ForecastTests: XCTestCase {
         XCTAssertEqual(forecast[0], trainer.model.replicas[0].forward(batch: 1)[0])
     }
 
+    /// A strided Conv1D's last output can end before the window does (window 12, kernel 4, stride 3: it sees
+    /// step 9), so its model forecasts fewer steps than the horizon (10 - 2 = 8 here). The run's forecast
+    /// plot shows those; it used to ask for the horizon, and the run failed after training.
+    func testAStridedConvolutionRunPlotsTheStepsItCanForecast() throws {
+        let runs = try temporaryFolder(self)
+        let run = try train("sequence", "  - Conv1D: {filters: 8, kernel_size: 4, strides: 3}\n  - TimeDistributed: {Dense: {units: 10}}", in: runs)
+        let plot = try String(contentsOfFile: run.path + "/forecast.svg", encoding: .utf8)
+        XCTAssertTrue(plot.contains("8 steps ahead"), "the plot's title names the steps it shows")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run.summaryPath))
+        // Stride 11: the one output sees step 3, 8 steps before the window's end, and forecasts 2 steps.
+        let far = try train("sequence", "  - Conv1D: {filters: 8, kernel_size: 4, strides: 11}\n  - TimeDistributed: {Dense: {units: 10}}", in: runs)
+        XCTAssertTrue(try String(contentsOfFile: far.path + "/forecast.svg", encoding: .utf8).contains("2 steps ahead"))
+        // Kernel 2, stride 11: the output sees steps 0 and 1 only, and forecasts nothing past the window:
+        // the run completes without a forecast plot.
+        let none = try train("sequence", "  - Conv1D: {filters: 8, kernel_size: 2, strides: 11}\n  - TimeDistributed: {Dense: {units: 10}}", in: runs)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: none.path + "/forecast.svg"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: none.summaryPath))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: none.path + "/curves.svg"))
+    }
+
     func testEvalStepsAndPredictFromTheCommandLine() throws {
         let runs = try temporaryFolder(self)
         let run = try train("sequence", "  - SimpleRNN: {units: 8, return_sequences: true}\n  - TimeDistributed: {Dense: {units: 10}}", in: runs)

@@ -33,16 +33,21 @@ public enum RunPlots {
     /// `forecast.svg`: a few validation samples, their input window, the true next values and the
     /// model's forecast of them (as in the chapter's figures). Each sample has one colour: its input
     /// is a line, the truth dots, the forecast a dashed line with crosses. A CSV series is drawn in its
-    /// own units (standardisation undone), its first target column when there are several.
-    public static func forecast(model: Sequential, experiment: Experiment, dataset: Dataset, count: Int = 3) throws -> String {
+    /// own units (standardisation undone), its first target column when there are several. Nil when the
+    /// model forecasts no step past its window (a strided Conv1D whose last output ends a horizon or
+    /// more before the window does).
+    public static func forecast(model: Sequential, experiment: Experiment, dataset: Dataset, count: Int = 3) throws -> String? {
         let data = experiment.data
         // Spread over the split: consecutive windows of one long series would nearly coincide.
         let valid = dataset.indices(of: .valid), shown = min(count, valid.count)
         let samples = (0..<shown).map { valid.lowerBound + $0 * (valid.count - 1) / max(1, shown - 1) }
-        let steps = data.target == .next ? 1 : data.horizon
+        let forecaster = Forecaster(model: model, data: data)
+        // A sequence model whose last output ends before the window does forecasts fewer steps than the horizon.
+        let steps = data.target == .next ? 1 : min(data.horizon, forecaster.maxSteps)
+        guard steps >= 1 else { return nil }
         let T = data.window, F = dataset.features, K = dataset.targetFeatures.count, f = dataset.targetFeatures[0]
         let windows = samples.flatMap { dataset.window(ofSample: $0) }
-        let forecast = try Forecaster(model: model, data: data).forecast(windows: windows, count: samples.count, steps: steps)
+        let forecast = try forecaster.forecast(windows: windows, count: samples.count, steps: steps)
         let unscale = { (x: Float) in Double(dataset.scaling.isEmpty ? x : dataset.scaling[f].invert(x)) }
         var series: [LineChart.Series] = []
         for (k, sample) in samples.enumerated() {
