@@ -121,9 +121,9 @@ public struct Conv1DConfig: LayerConfig {
 /// along the vector lanes, so that the forward and input-gradient multiply-adds fill all lanes whatever
 /// the filter count (see conv1d.c); it reads and writes that layout directly when its neighbours do too
 /// (a WaveNet stack), and transposes from and to time-major `[T][B][F]` otherwise. Every sum keeps the
-/// order of the time-major products, so the values are the same bits either way. With a larger stride each output
-/// step's windows are first copied into the rows of `windows` (im2col, zeros in the padding), making
-/// one time-major product `[T'·B, K·F] · [K·F, C]`.
+/// order of the time-major products, so the values are the same bits either way. With a larger stride
+/// each output step's windows are first copied into the rows of `windows` (im2col, zeros in the
+/// padding), making one time-major product `[T'·B, K·F] · [K·F, C]`.
 /// Dims: T, T' input and output steps, B batch, F input features, K kernel size, C filters.
 public final class Conv1D: Layer {
     public let name: String
