@@ -5,6 +5,7 @@
 // stall the next row's or call's load of the following elements (it overlaps the store's masked-off
 // lanes, which blocks store-to-load forwarding), as in bias rows of 10 or 20 and an LSTM's gate runs.
 #include "CKernels.h"
+#include "lanes.h"
 #include <math.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -94,18 +95,13 @@ AVX2 static void add_rows_avx2(long rows, long n, float *a, const float *bias) {
     for (long r = 0; r < rows; r++) add_avx2(a + r * n, bias, n);
 }
 
-// Lanes below w (of 8) set, for maskload/maskstore.
-AVX2 static inline __m256i mask8(long w) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(w < 0 ? 0 : (w > 8 ? 8 : w))), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
 // 32 columns per pass over the rows, each column's sum in a register lane (4 independent chains).
 AVX2 static void column_sums_avx2(long rows, long n, const float *a, float *sums, int acc) {
     for (long j = 0; j < n; j += 32) {
         __m256i k[4];
         __m256 s[4];
         for (int q = 0; q < 4; q++) {
-            k[q] = mask8(n - j - 8 * q);
+            k[q] = lanes8(n - j - 8 * q);
             s[q] = acc ? _mm256_maskload_ps(sums + j + 8 * q, k[q]) : _mm256_setzero_ps();
         }
         for (long r = 0; r < rows; r++) {
@@ -161,10 +157,6 @@ AVX2 static void decay_avx2(float *w, long n, float wd, float lr) {
 
 #define AVX512 __attribute__((target("avx512f")))
 
-AVX512 static inline __mmask16 mask16(long w) {
-    return w <= 0 ? (__mmask16)0 : (w >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << w) - 1));
-}
-
 AVX512 static inline __m512 add16(__m512 x, __m512 y) { return _mm512_add_ps(x, y); }
 AVX512 static inline __m512 relu16(__m512 x) {
     const __m512 zero = _mm512_setzero_ps();
@@ -210,7 +202,7 @@ AVX512 static void column_sums_avx512(long rows, long n, const float *a, float *
         __mmask16 k[4];
         __m512 s[4];
         for (int q = 0; q < 4; q++) {
-            k[q] = mask16(n - j - 16 * q);
+            k[q] = lanes16(n - j - 16 * q);
             s[q] = acc ? _mm512_maskz_loadu_ps(k[q], sums + j + 16 * q) : _mm512_setzero_ps();
         }
         for (long r = 0; r < rows; r++) {

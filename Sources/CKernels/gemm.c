@@ -3,6 +3,7 @@
 // at a time, starting from 0 or from C (fmaf in plain C is correctly rounded on every CPU, so the three
 // agree bit for bit). Only the order in which elements are visited differs, and that changes no bit.
 #include "CKernels.h"
+#include "lanes.h"
 #include <math.h>
 #include <string.h>
 #if defined(__x86_64__)
@@ -64,16 +65,10 @@ static void gemm_tiny_fma(long m, long n, long k, const float *a, long ar, long 
 // AVX2: blocks of 4 rows x 16 columns (two 8-lane registers per row), masked at the right edge.
 
 __attribute__((target("avx2,fma")))
-static inline __m256i mask8(long w) {
-    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(w < 0 ? 0 : (w > 8 ? 8 : w))), lanes);
-}
-
-__attribute__((target("avx2,fma")))
 static void gemm_avx2(long m, long n, long k, const float *a, long ar, long ac, matrix_b b, float *c, int acc) {
     for (long j0 = 0; j0 < n; j0 += 16) {  // 16 divides PANEL, so a block never straddles two panels
         const long w = n - j0;
-        const __m256i m0 = mask8(w), m1 = mask8(w - 8);
+        const __m256i m0 = lanes8(w), m1 = lanes8(w - 8);
         const float *bj = b_at(b, 0, j0);
         long i = 0;
         for (; i + 4 <= m; i += 4) {
@@ -120,16 +115,11 @@ static void gemm_avx2(long m, long n, long k, const float *a, long ar, long ac, 
 // accumulators keep both FMA ports busy through the 4-cycle latency, with few loads per multiply-add
 // (more spill: 12 x 32 ran at a third of 8 x 32's speed).
 
-__attribute__((target("avx512f,fma")))
-static inline __mmask16 mask16(long w) {
-    return w <= 0 ? (__mmask16)0 : (w >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << w) - 1));
-}
-
 __attribute__((target("avx512f,fma"), always_inline))
 static inline void tile512(const int R, const int V, long k, const float *a, long ar, long ac, const float *b, long ldb,
                            float *c, long ldc, int acc, long width) {
     __mmask16 mk[4];
-    for (int v = 0; v < V; v++) mk[v] = mask16(width - 16 * v);
+    for (int v = 0; v < V; v++) mk[v] = lanes16(width - 16 * v);
     __m512 cv[12][4];
     for (int r = 0; r < R; r++)
         for (int v = 0; v < V; v++) cv[r][v] = acc ? _mm512_maskz_loadu_ps(mk[v], c + r * ldc + 16 * v) : _mm512_setzero_ps();

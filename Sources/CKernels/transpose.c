@@ -3,6 +3,7 @@
 // is 16 loads, 64 shuffles in registers and 16 stores instead of 256 single moves. Only data moves, so
 // every path gives the same result.
 #include "CKernels.h"
+#include "lanes.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -19,13 +20,11 @@ static void transpose_scalar(long rows, long cols, const float *src, float *dst)
 }
 
 #if defined(__x86_64__)
-static inline __mmask16 first_lanes(long n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
-
 // Rows [r0, r0 + nr) and columns [c0, c0 + nc) of src, nr and nc at most 16: two, four and eight lanes
 // apart are interleaved in turn (unpack, unpack by pairs, 128-bit blocks twice).
 __attribute__((target("avx512f"), always_inline))
 static inline void tile512(long rows, long cols, long r0, long c0, long nr, long nc, const float *src, float *dst) {
-    const __mmask16 columns = first_lanes(nc), lanes = first_lanes(nr);
+    const __mmask16 columns = lanes16(nc), lanes = lanes16(nr);
     __m512 r[16], t[16];
     // Fixed trip counts, rows and columns past the edge masked off, so that the 32 registers hold the tile.
 #pragma clang loop unroll(full)
