@@ -9,6 +9,7 @@
 // the filters). Plain C follows the same order, so every level gives the same bits, and the same bits as
 // the time-major products Conv1D used before.
 #include "CKernels.h"
+#include "lanes.h"
 #include <math.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -31,17 +32,6 @@ static long covering_tap(const st_conv_geometry *g) {
     for (long m = 0; m < g->taps; m++)
         if (g->shift[m] >= 0 && g->steps_in - g->shift[m] >= g->steps_out) return m;
     return -1;
-}
-
-// dbias[c] = sum over output steps, then samples, of d[i][b][c]: added in order from 0, sixteen filters at a time.
-static void bias_gradient(long steps, long batch, long channels, const float *d, float *dbias) {
-    for (long c0 = 0; c0 < channels; c0 += LANES) {
-        const long nc = min_long(LANES, channels - c0);
-        float acc[LANES] = {0};
-        for (long row = 0; row < steps * batch; row++)
-            for (long j = 0; j < nc; j++) acc[j] = acc[j] + d[row * channels + c0 + j];
-        for (long j = 0; j < nc; j++) dbias[c0 + j] = acc[j];
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -146,7 +136,7 @@ static void apply_avx512(const st_conv_geometry *g, const float *in, const float
     const long O = g->out_dim, blocks = (O + 23) / 24, width = (O + blocks - 1) / blocks;
     for (long i = 0; i < g->steps_out; i++)
         for (long b0 = 0; b0 < g->batch; b0 += LANES) {
-            const __mmask16 lanes = (__mmask16)((1u << min_long(LANES, g->batch - b0)) - 1);
+            const __mmask16 lanes = lanes16(g->batch - b0);
             for (long o0 = 0; o0 < O; o0 += width) {
                 switch (min_long(width, O - o0)) {
                     APPLY_CASE(1) APPLY_CASE(2) APPLY_CASE(3) APPLY_CASE(4) APPLY_CASE(5) APPLY_CASE(6)
@@ -158,8 +148,6 @@ static void apply_avx512(const st_conv_geometry *g, const float *in, const float
         }
 }
 
-static inline __mmask16 first_lanes(long n) { return n <= 0 ? 0 : (n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1)); }
-
 // NR features by NV vectors of filters (NR·NV accumulators), kept in registers over every step and
 // sample: per sample, the NV vectors of its output-gradient row times each feature's input, broadcast.
 __attribute__((target("avx512f,fma"), always_inline))
@@ -167,7 +155,7 @@ static inline void weight_tile512(const int NR, const int NV, const st_conv_geom
                                   const float *x, const float *d, float *dw, float *db) {
     const long B = g->batch, F = g->in_dim, C = g->out_dim;
     __mmask16 mask[4];
-    for (int v = 0; v < NV; v++) mask[v] = first_lanes(width - 16 * v);
+    for (int v = 0; v < NV; v++) mask[v] = lanes16(width - 16 * v);
     __m512 acc[12][4], bias[4];
     const __m512 one = _mm512_set1_ps(1.0f);
     for (int v = 0; v < NV; v++) bias[v] = _mm512_setzero_ps();
@@ -245,7 +233,7 @@ void st_conv_weight_gradient(const st_conv_geometry *g, const float *x, const fl
 #if defined(__x86_64__)
     switch (st_simd_level()) {
     case 2:
-        if (!weight_gradient_avx512(g, x, d, dw, dbias) && dbias) bias_gradient(g->steps_out, g->batch, g->out_dim, d, dbias);
+        if (!weight_gradient_avx512(g, x, d, dw, dbias) && dbias) st_column_sums(g->steps_out * g->batch, g->out_dim, d, dbias, 0);
         return;
     case 1: weight_gradient_avx2(g, x, d, dw); break;
     default: weight_gradient_scalar(g, x, d, dw);
@@ -253,5 +241,5 @@ void st_conv_weight_gradient(const st_conv_geometry *g, const float *x, const fl
 #else
     weight_gradient_scalar(g, x, d, dw);
 #endif
-    if (dbias) bias_gradient(g->steps_out, g->batch, g->out_dim, d, dbias);
+    if (dbias) st_column_sums(g->steps_out * g->batch, g->out_dim, d, dbias, 0);  // over steps, then samples
 }
