@@ -62,7 +62,7 @@ final class ElementwiseKernelTests: XCTestCase {
 
     func testAddKeepAndActivationDerivatives() {
         checkBinary("add", seed: 1, { $0 + $1 }) { SIMDLoops.add($0, $1, count: $2) }
-        checkBinary("keep where positive", seed: 2, { g, y in y > 0 ? g : 0 }) { SIMDLoops.keepWherePositive($0, $1, count: $2) }
+        checkBinary("keep where positive", seed: 2, { g, y in y > 0 ? g : 0 }) { st_keep_where_positive($0, $1, $2) }
         checkBinary("relu backward", seed: 3, { g, y in y > 0 ? g : 0 }) { Activation.relu.backward($0, output: $1, count: $2) }
         checkBinary("tanh backward", seed: 4, { g, y in g * (1 - y * y) }) { Activation.tanh.backward($0, output: $1, count: $2) }
         checkBinary("sigmoid backward", seed: 5, { g, y in g * (y * (1 - y)) }) { Activation.sigmoid.backward($0, output: $1, count: $2) }

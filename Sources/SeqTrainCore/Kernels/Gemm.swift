@@ -56,12 +56,6 @@ public enum SIMDLoops {
     /// `x[i] += y[i]`.
     @inline(__always)
     public static func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) { st_add(x, y, count) }
-
-    /// `g[i] = y[i] > 0 ? g[i] : 0` (ReLU's backward pass, from its output y).
-    @inline(__always)
-    public static func keepWherePositive(_ g: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
-        st_keep_where_positive(g, y, count)
-    }
 }
 
 /// Which SIMD instruction set the kernels use.
