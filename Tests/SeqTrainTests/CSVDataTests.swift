@@ -4,24 +4,7 @@ import XCTest
 
 /// Reading a user's CSV series: parsing, errors with line numbers, windowing, splits and standardisation.
 final class CSVDataTests: XCTestCase {
-    private func write(_ text: String, _ name: String = "series.csv") throws -> String {
-        let path = try temporaryFolder(self) + "/" + name
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
-    private func messages(_ body: () throws -> Void) -> [String] {
-        do {
-            try body()
-            XCTFail("expected an error")
-            return []
-        } catch let errors as ConfigErrors {
-            return errors.diagnostics.map(\.description)
-        } catch {
-            XCTFail("unexpected \(error)")
-            return []
-        }
-    }
+    private func write(_ text: String, _ name: String = "series.csv") throws -> String { try temporaryFile(self, text, name) }
 
     /// A CSV source over columns `a`, `b`, `c` where row r holds r, 100 + r and 200 + r.
     private func rampFile(rows: Int = 100) throws -> String {
@@ -42,7 +25,7 @@ final class CSVDataTests: XCTestCase {
         let path = try write("# header next\nmonth,sst,other\n1950-01,23.1,1\n1950-02,,2\n1950-03,NA,3\n1950-04,24.5\n"
             + "1950-05,2x4,5\n1950-06,inf,6\n1950-07,\"open,7\n")
         // Malformed rows and bad values of the columns used come in one report, in line order.
-        XCTAssertEqual(messages { _ = try CSVFile(path: path).numbers(["sst"], role: "data.source.columns") }, [
+        XCTAssertEqual(configErrorMessages { _ = try CSVFile(path: path).numbers(["sst"], role: "data.source.columns") }, [
             "\(path):4:9: error: missing value in column 'sst' (fill or drop the row: seqtrain does not impute)",
             "\(path):5:9: error: missing value in column 'sst' (fill or drop the row: seqtrain does not impute)",
             "\(path):6:1: error: this row has 2 fields, the header has 3 (every row needs one value per header column)",
@@ -51,7 +34,7 @@ final class CSVDataTests: XCTestCase {
             "\(path):9:1: error: a quoted field is not closed on this line (fields may not span lines; close the quote or remove it)",
         ])
         let many = try write("v\n" + (0..<30).map { _ in "x" }.joined(separator: "\n") + "\n", "many.csv")
-        let capped = messages { _ = try CSVFile(path: many).numbers(["v"], role: "columns") }
+        let capped = configErrorMessages { _ = try CSVFile(path: many).numbers(["v"], role: "columns") }
         XCTAssertEqual(capped.count, 21)
         XCTAssertEqual(capped.last, "\(many): error: and 10 more problems")
         let good = try write("month,sst,other\n1950-01,23.1,1\n1950-02,,2\n1950-03,NA,3\n1950-05,2x4,5\n1950-06,inf,6\n", "good.csv")
@@ -61,24 +44,24 @@ final class CSVDataTests: XCTestCase {
 
     func testUnknownColumnsTimeOrderAndSeparatorsAreExplained() throws {
         let path = try write("month,sst\n1950-01,1\n1950-03,2\n1950-02,3\n")
-        XCTAssertEqual(messages { _ = try CSVFile(path: path).numbers(["sts"], role: "data.source.columns") },
+        XCTAssertEqual(configErrorMessages { _ = try CSVFile(path: path).numbers(["sts"], role: "data.source.columns") },
                        ["\(path):1:1: error: data.source.columns names column 'sts', which the header does not have (did you mean 'sst'?)"])
-        XCTAssertEqual(messages { try CSVFile(path: path).checkTimeOrder("month") }, [
+        XCTAssertEqual(configErrorMessages { try CSVFile(path: path).checkTimeOrder("month") }, [
             "\(path):4:1: error: time '1950-02' does not come after '1950-03' (line 3) "
                 + "(rows must be in time order, each time once; sort the file by 'month')",
         ])
         // Day- or month-first dates do not sort as strings: their order is not checked.
         XCTAssertNoThrow(try CSVFile(path: try write("date,v\n12/31/2019,2\n01/01/2020,3\n", "us.csv")).checkTimeOrder("date"))
         XCTAssertNoThrow(try CSVFile(path: try write("date,v\n31.12.2019,2\n01.01.2020,3\n", "eu.csv")).checkTimeOrder("date"))
-        XCTAssertEqual(messages { try CSVFile(path: try write("date,v\n2020/01/02,2\n2020/01/01,3\n", "iso.csv")).checkTimeOrder("date") }.count, 1)
+        XCTAssertEqual(configErrorMessages { try CSVFile(path: try write("date,v\n2020/01/02,2\n2020/01/01,3\n", "iso.csv")).checkTimeOrder("date") }.count, 1)
         // Only \n, \r\n and \r end a line: other separators inside a field are text.
         let separators = try CSVFile(path: try write("t,v,note\n1,2,\"a\u{2028}b\"\n2,3,x\u{0C}y\u{85}z\n", "separators.csv"))
         XCTAssertEqual(try separators.numbers(["v"], role: "columns"), [2, 3])
         let numeric = try write("year,v\n2001,1\n2001,2\n", "numeric.csv")
-        XCTAssertEqual(messages { try CSVFile(path: numeric).checkTimeOrder("year") }.count, 1)
+        XCTAssertEqual(configErrorMessages { try CSVFile(path: numeric).checkTimeOrder("year") }.count, 1)
         let semicolons = try write("month;sst\n1950-01;1\n", "semi.csv")
-        XCTAssertTrue(messages { _ = try CSVFile(path: semicolons) }[0].contains("seems to separate fields with ';'"))
-        XCTAssertTrue(messages { _ = try CSVFile(path: path + ".missing") }[0].contains("no such CSV file"))
+        XCTAssertTrue(configErrorMessages { _ = try CSVFile(path: semicolons) }[0].contains("seems to separate fields with ';'"))
+        XCTAssertTrue(configErrorMessages { _ = try CSVFile(path: path + ".missing") }[0].contains("no such CSV file"))
     }
 
     func testSplitSizesAsCountsAndFractions() {
@@ -129,7 +112,7 @@ final class CSVDataTests: XCTestCase {
         }
         var short = data
         short.split = Split(train: 60, valid: 6, test: 34)
-        XCTAssertEqual(messages { _ = try Dataset(config: short, seed: 0) }, [
+        XCTAssertEqual(configErrorMessages { _ = try Dataset(config: short, seed: 0) }, [
             "\(path): error: the valid split has 6 rows; a sample needs its 7 target rows (window 5 + horizon 3 - 1) (give valid more rows)",
         ])
     }
@@ -138,7 +121,7 @@ final class CSVDataTests: XCTestCase {
         let path = try rampFile(rows: 40)
         let data = DataConfig(source: .csv(CSVSource(path: path, columns: ["a"])), window: 20, target: .vector, horizon: 10,
                               split: Split(train: .fraction(0.5), valid: .fraction(0.2), test: .fraction(0.3)))
-        let errors = messages { _ = try Dataset(config: data, seed: 0) }
+        let errors = configErrorMessages { _ = try Dataset(config: data, seed: 0) }
         XCTAssertEqual(errors, [
             "\(path): error: the train split has 20 rows, fewer than one sample needs (window 20 + horizon 10) "
                 + "(give train more rows or use a shorter window)",
@@ -147,7 +130,7 @@ final class CSVDataTests: XCTestCase {
         ])
         var tooMany = data
         tooMany.split = Split(train: 30, valid: 10, test: 5)
-        XCTAssertTrue(messages { _ = try Dataset(config: tooMany, seed: 0) }[0].contains("data.split takes 45 rows but the file has 40"))
+        XCTAssertTrue(configErrorMessages { _ = try Dataset(config: tooMany, seed: 0) }[0].contains("data.split takes 45 rows but the file has 40"))
     }
 
     func testStandardisationIsFittedOnTheTrainingRowsOnly() throws {
@@ -162,7 +145,7 @@ final class CSVDataTests: XCTestCase {
         let constant = try write("v\n" + Array(repeating: "7", count: 50).joined(separator: "\n") + "\n", "constant.csv")
         var flat = data
         flat.source = .csv(CSVSource(path: constant, columns: ["v"]))
-        XCTAssertTrue(messages { _ = try Dataset(config: flat, seed: 0) }[0].contains("column 'v' is constant over the 30 training rows"))
+        XCTAssertTrue(configErrorMessages { _ = try Dataset(config: flat, seed: 0) }[0].contains("column 'v' is constant over the 30 training rows"))
     }
 
     func testSeveralColumnsAreFeaturesAndTargetsAreLaidOutStepMajor() throws {

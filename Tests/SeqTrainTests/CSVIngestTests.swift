@@ -8,24 +8,7 @@ final class CSVIngestTests: XCTestCase {
     /// The reader's buffer (`CSVLineStream.chunkBytes`).
     private let chunk = 1 << 22
 
-    private func write(_ text: String, _ name: String) throws -> String {
-        let path = try temporaryFolder(self) + "/" + name
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
-    private func messages(_ body: () throws -> Void) -> [String] {
-        do {
-            try body()
-            XCTFail("expected an error")
-            return []
-        } catch let errors as ConfigErrors {
-            return errors.diagnostics.map(\.description)
-        } catch {
-            XCTFail("unexpected \(error)")
-            return []
-        }
-    }
+    private func write(_ text: String, _ name: String) throws -> String { try temporaryFile(self, text, name) }
 
     /// Numbers written in the ways files write them, with spaces, signs and exponents.
     private func field(_ random: inout SplitMixRandom) -> String {
@@ -80,7 +63,7 @@ final class CSVIngestTests: XCTestCase {
         lines[333_333] = "１,2,3"  // a full-width digit: not a number
         lines[399_999] = "1.5,inf,NA"
         let path = try write(lines.joined(separator: "\n") + "\n", "errors.csv")
-        XCTAssertEqual(messages { _ = try CSVFile.read(path: path, columns: ["a", "b", "c"], role: "data.source.columns") }, [
+        XCTAssertEqual(configErrorMessages { _ = try CSVFile.read(path: path, columns: ["a", "b", "c"], role: "data.source.columns") }, [
             "\(path):150001:5: error: missing value in column 'b' (fill or drop the row: seqtrain does not impute)",
             "\(path):150002:5: error: '2x4' in column 'b' is not a finite number",
             "\(path):222223:1: error: this row has 2 fields, the header has 3 (every row needs one value per header column)",
@@ -91,13 +74,13 @@ final class CSVIngestTests: XCTestCase {
             "\(path):400000:9: error: missing value in column 'c' (fill or drop the row: seqtrain does not impute)",
         ])
         // Only the columns read are checked; the malformed rows are reported whatever the columns.
-        XCTAssertEqual(messages { _ = try CSVFile.read(path: path, columns: ["c"], role: "columns") }.count, 4)
+        XCTAssertEqual(configErrorMessages { _ = try CSVFile.read(path: path, columns: ["c"], role: "columns") }.count, 4)
 
         // A time column goes row by row: a step back deep in the file is found at its line.
         var times = ["t,v"] + (0..<250_000).map { "\(1_000_000 + $0),\($0 % 7)" }
         times[200_000] = "1000000,1"
         let timed = try write(times.joined(separator: "\n"), "times.csv")
-        XCTAssertEqual(messages { _ = try CSVFile.read(path: timed, columns: ["v"], role: "columns", timeColumn: "t") }, [
+        XCTAssertEqual(configErrorMessages { _ = try CSVFile.read(path: timed, columns: ["v"], role: "columns", timeColumn: "t") }, [
             "\(timed):200001:1: error: time '1000000' does not come after '1199998' (line 200000) "
                 + "(rows must be in time order, each time once; sort the file by 't')",
         ])
@@ -117,7 +100,7 @@ final class CSVIngestTests: XCTestCase {
         XCTAssertEqual(try CSVFile(path: cr).rowCount, rowCount / 2)
         let long = String(repeating: "y", count: 3 * chunk)
         let wide = try write("v,note\n1,x\n2,\(long)\n3,x\n4,\(long)\n5\n", "wide.csv")
-        XCTAssertEqual(messages { _ = try CSVFile.read(path: wide, columns: ["v"], role: "columns") },
+        XCTAssertEqual(configErrorMessages { _ = try CSVFile.read(path: wide, columns: ["v"], role: "columns") },
                        ["\(wide):6:1: error: this row has 1 field, the header has 2 (every row needs one value per header column)"])
     }
 
@@ -143,9 +126,9 @@ final class CSVIngestTests: XCTestCase {
         ] {
             let path = try temporaryFolder(self) + "/" + name
             try bytes.write(to: URL(fileURLWithPath: path))
-            XCTAssertEqual(messages { _ = try CSVFile.read(path: path, columns: ["v"], role: "columns") },
+            XCTAssertEqual(configErrorMessages { _ = try CSVFile.read(path: path, columns: ["v"], role: "columns") },
                            ["\(path): error: cannot be read as UTF-8 text"], name)
-            XCTAssertEqual(messages { _ = try CSVFile(path: path) }, ["\(path): error: cannot be read as UTF-8 text"], name)
+            XCTAssertEqual(configErrorMessages { _ = try CSVFile(path: path) }, ["\(path): error: cannot be read as UTF-8 text"], name)
         }
     }
 }

@@ -5,15 +5,7 @@ import XCTest
 /// Experiments on a user's CSV series: the config keys, and training, evaluating and forecasting end to end.
 final class CSVRunTests: XCTestCase {
     private func errors(_ yaml: String) -> [String] {
-        do {
-            _ = try ExperimentParser.parse(yaml: yaml, file: "x.yaml")
-            XCTFail("expected an error for\n\(yaml)")
-        } catch let errors as ConfigErrors {
-            return errors.diagnostics.map(\.description)
-        } catch {
-            XCTFail("unexpected \(error)")
-        }
-        return []
+        configErrorMessages(yaml) { _ = try ExperimentParser.parse(yaml: yaml, file: "x.yaml") }
     }
 
     func testCSVSourceKeysDefaultsAndRoundTrip() throws {

@@ -138,16 +138,22 @@ final class ConcurrencyTests: XCTestCase {
         }
     }
 
-    func testCtrlCToBenchStopsItsChild() throws {
-        let folder = try folderWithConfig()
-        let bench = try startSeqtrain(["bench", "busy.yaml", "--epochs", "1000", "--threads", "1"], in: folder, log: "bench")
-        defer { if bench.isRunning { kill(bench.processIdentifier, SIGKILL) } }
+    /// The child that `bench` measures in, once it runs (and has had time to install its handlers).
+    private func benchChild(_ bench: Process) -> Int32 {
         var child: Int32 = 0
         waitFor("bench's child") {
             child = Self.children(of: bench.processIdentifier).first ?? 0
             return child != 0
         }
         usleep(300_000)
+        return child
+    }
+
+    func testCtrlCToBenchStopsItsChild() throws {
+        let folder = try folderWithConfig()
+        let bench = try startSeqtrain(["bench", "busy.yaml", "--epochs", "1000", "--threads", "1"], in: folder, log: "bench")
+        defer { if bench.isRunning { kill(bench.processIdentifier, SIGKILL) } }
+        let child = benchChild(bench)
         XCTAssertEqual(getpgid(bench.processIdentifier), bench.processIdentifier)
         kill(-bench.processIdentifier, SIGINT)
         bench.waitUntilExit()
@@ -165,12 +171,7 @@ final class ConcurrencyTests: XCTestCase {
                                            "--scale-units", "256", "--steps", "100000", "--threads", "1", "--output", "scale.svg"],
                                           in: folder, log: "bench-\(signal)")
             defer { if bench.isRunning { kill(bench.processIdentifier, SIGKILL) } }
-            var child: Int32 = 0
-            waitFor("bench's child") {
-                child = Self.children(of: bench.processIdentifier).first ?? 0
-                return child != 0
-            }
-            usleep(300_000)
+            let child = benchChild(bench)
             kill(signal == SIGINT ? -bench.processIdentifier : bench.processIdentifier, signal)
             bench.waitUntilExit()
             XCTAssertEqual(bench.terminationStatus, signal == SIGKILL ? SIGKILL : 128 + signal, "signal \(signal)")

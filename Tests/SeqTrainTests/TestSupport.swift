@@ -55,6 +55,28 @@ func temporaryFolder(_ testCase: XCTestCase) throws -> String {
     return path
 }
 
+/// `text` written to the file `name` in a fresh temporary folder (removed when the test ends); its path.
+func temporaryFile(_ testCase: XCTestCase, _ text: String, _ name: String) throws -> String {
+    let path = try temporaryFolder(testCase) + "/" + name
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+/// The messages of the `ConfigErrors` that `body` throws; a test failure, and no messages, when it throws
+/// nothing or another error.
+func configErrorMessages(_ what: @autoclosure () -> String = "", file: StaticString = #filePath, line: UInt = #line,
+                         _ body: () throws -> Void) -> [String] {
+    do {
+        try body()
+        XCTFail("expected an error" + (what().isEmpty ? "" : " for\n" + what()), file: file, line: line)
+    } catch let errors as ConfigErrors {
+        return errors.diagnostics.map(\.description)
+    } catch {
+        XCTFail("unexpected \(error)", file: file, line: line)
+    }
+    return []
+}
+
 /// The repository root (for the committed configs).
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
