@@ -113,21 +113,17 @@ struct Bench: ParsableCommand {
 
     /// Runs one config in a child process of this executable and returns its JSON result.
     func measureInChild(_ file: String) throws -> JSONValue {
-        let (status, data) = try Self.runChild(["bench", "--single", file, "--epochs", "\(epochs)", "--threads", "\(threading.threads)"]
+        Self.jsonValue(try Self.runChild(["bench", "--single", file, "--epochs", "\(epochs)", "--threads", "\(threading.threads)"]
             + (units.map { ["--units", "\($0)"] } ?? []) + overrides.values.flatMap { ["--set", $0] },
-            what: "benchmarking \(file)")
-        guard status == 0, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ValidationError("benchmarking \(file) failed (status \(status))")
-        }
-        return Self.jsonValue(object)
+            what: "benchmarking \(file)"))
     }
 
-    /// Runs this executable with `arguments` as a child that stops with this process, and returns its
-    /// exit status and standard output. The child has a process group of its own, so a Ctrl-C reaches
-    /// only this process, which passes it (or a SIGTERM) on, waits for the child, then throws
-    /// `StoppedBySignal` naming `what`; should this process die first, the child stops anyway (it
-    /// calls `ChildProcesses.stopWithParent`).
-    static func runChild(_ arguments: [String], what: String) throws -> (status: Int32, output: Data) {
+    /// Runs this executable with `arguments` as a child that stops with this process, and returns the
+    /// JSON object it prints (`what` failed when it exits non-zero or prints none). The child has a
+    /// process group of its own, so a Ctrl-C reaches only this process, which passes it (or a SIGTERM)
+    /// on, waits for the child, then throws `StoppedBySignal` naming `what`; should this process die
+    /// first, the child stops anyway (it calls `ChildProcesses.stopWithParent`).
+    static func runChild(_ arguments: [String], what: String) throws -> [String: Any] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0])
@@ -152,7 +148,10 @@ struct Bench: ParsableCommand {
             throw StoppedBySignal(signal: forwarded != 0 ? forwarded : ChildProcesses.stopRequested,
                                   what: "\(what) was stopped, with its measuring process")
         }
-        return (process.terminationStatus, collected.data)
+        guard process.terminationStatus == 0, let object = try? JSONSerialization.jsonObject(with: collected.data) as? [String: Any] else {
+            throw ValidationError("\(what) failed (status \(process.terminationStatus))")
+        }
+        return object
     }
 
     static func json(_ r: BenchmarkResult, units: Int?) -> JSONValue {

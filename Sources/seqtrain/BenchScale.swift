@@ -48,9 +48,9 @@ extension Bench {
         var points: [ScalePoint] = []
         for units in try Self.counts(scaleUnits, option: "--scale-units", range: 1...maxRecurrentUnits) {
             for count in try Self.counts(series, option: "--series", range: 10...10_000_000) {
-                let object = try child(["bench", "--scale-point", "\(count),\(units)", scaleConfig, "--steps", "\(steps)",
-                                        "--threads", "\(threading.threads)"] + overrides.values.flatMap { ["--set", $0] },
-                                       what: "\(count) series, \(units) units")
+                let object = try Self.runChild(["bench", "--scale-point", "\(count),\(units)", scaleConfig, "--steps", "\(steps)",
+                                                "--threads", "\(threading.threads)"] + overrides.values.flatMap { ["--set", $0] },
+                                               what: "measuring \(count) series, \(units) units")
                 guard let point = Self.point(object) else { throw ValidationError("measuring \(count) series, \(units) units gave no result") }
                 points.append(point)
             }
@@ -62,16 +62,6 @@ extension Bench {
         }
         try AtomicFile.write(ScalePlot.svg(points, title: base.name), to: output)
         if !json { print("plot written to \(output)") }
-    }
-
-    /// Runs this executable with `arguments` as a child that stops with this process (`runChild`) and
-    /// returns the JSON object it prints.
-    func child(_ arguments: [String], what: String) throws -> [String: Any] {
-        let (status, data) = try Self.runChild(arguments, what: "measuring \(what)")
-        guard status == 0, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ValidationError("measuring \(what) failed (status \(status))")
-        }
-        return object
     }
 
     static func json(_ p: ScalePoint) -> JSONValue {
