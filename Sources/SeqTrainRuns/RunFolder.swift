@@ -51,18 +51,18 @@ public struct RunFolder {
     /// tensorboard/): resume and the writers would follow them and write outside the run folder
     /// (a linked checkpoints/ put the checkpoints elsewhere). The run folder itself may be a link.
     func refuseLinkedInternals() throws {
+        func linked(_ file: String) -> RunReadError {
+            RunReadError(path: file, problem: "it is a symbolic link; a run's files must be its own, so that nothing is "
+                + "read from or written outside the run folder (copy the target into its place)")
+        }
         var info = stat()
         for name in Self.internalNames where lstat(path + "/" + name, &info) == 0 {
             let file = path + "/" + name
-            guard info.st_mode & S_IFMT != S_IFLNK else {
-                throw RunReadError(path: file, problem: "it is a symbolic link; a run's files must be its own, so that nothing is "
-                    + "read from or written outside the run folder (copy the target into its place)")
-            }
+            guard info.st_mode & S_IFMT != S_IFLNK else { throw linked(file) }
             guard info.st_mode & S_IFMT == S_IFDIR else { continue }
             for entry in (try? FileManager.default.contentsOfDirectory(atPath: file)) ?? []
             where lstat(file + "/" + entry, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK {
-                throw RunReadError(path: file + "/" + entry, problem: "it is a symbolic link; a run's files must be its own, so that "
-                    + "nothing is read from or written outside the run folder (copy the target into its place)")
+                throw linked(file + "/" + entry)
             }
         }
     }
