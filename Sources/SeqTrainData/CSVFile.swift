@@ -59,7 +59,7 @@ public struct CSVFile {
     static func lines(path: String) throws -> [Substring] {
         try CSVLineStream.checkReadable(path)
         guard let data = FileManager.default.contents(atPath: path), var text = String(data: data, encoding: .utf8) else {
-            throw ConfigErrors([Diagnostic(file: path, position: nil, message: "cannot be read as UTF-8 text")])
+            throw CSVLineStream.notUTF8(path)
         }
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         return text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })

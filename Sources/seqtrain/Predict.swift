@@ -42,7 +42,7 @@ struct Predict: ParsableCommand {
                 inputs = try SeriesFile.read(input)
                 names = ["forecast"]
             case .csv(let csv):
-                inputs = try CSVFile(path: input).numbers(csv.columns, role: "the run's data.source.columns")
+                inputs = try CSVFile.read(path: input, columns: csv.columns, role: "the run's data.source.columns").values
                 if !trained.scaling.isEmpty { ColumnScaling.standardize(&inputs, with: trained.scaling) }
                 names = csv.targets
             }
