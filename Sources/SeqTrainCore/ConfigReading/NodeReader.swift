@@ -27,14 +27,10 @@ public struct NodeReader {
         return SourcePosition(line: mark.line, column: mark.column)
     }
 
-    /// Records a problem at `node`.
-    public mutating func error(_ node: Node?, _ message: String, suggestion: String? = nil) {
-        diagnostics.append(Diagnostic(file: file, position: position(node), message: message, suggestion: suggestion))
-    }
-
-    /// Records a problem between keys at `node`, the key the message names first, naming where the
-    /// `related` keys are written (those not written, at their defaults, are left out).
-    public mutating func error(_ node: Node?, _ message: String, related: [(key: String, node: Node?)], suggestion: String? = nil) {
+    /// Records a problem at `node`. For a problem between keys, `node` is the key the message names
+    /// first, and the message names where the `related` keys are written (those not written, at their
+    /// defaults, are left out).
+    public mutating func error(_ node: Node?, _ message: String, related: [(key: String, node: Node?)] = [], suggestion: String? = nil) {
         let others = related.compactMap { other in
             other.node.map { RelatedKey(key: other.key, file: file, position: position($0)) }
         }
