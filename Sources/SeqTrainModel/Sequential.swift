@@ -157,11 +157,16 @@ public final class Sequential {
     }
 
     /// Sums the replicas' gradients into `gradients`, in shard order (shards that had rows only).
-    public func reduceGradients(batch: Int) {
-        let g = gradients.pointer
-        g.update(from: replicas[0].gradients.pointer, count: parameterCount)
+    public func reduceGradients(batch: Int) { reduceGradients(batch: batch, range: 0..<parameterCount) }
+
+    /// Sums the replicas' gradients `range` into `gradients`, as `reduceGradients(batch:)` does for all:
+    /// each value's additions are its own, so slices summed on any threads give the same bytes.
+    public func reduceGradients(batch: Int, range: Range<Int>) {
+        let (start, count) = (range.lowerBound, range.count)
+        let g = gradients.pointer + start
+        g.update(from: replicas[0].gradients.pointer + start, count: count)
         for shard in 1..<Self.shardCount where !Self.shardRows(shard, batch: batch).isEmpty {
-            SIMDLoops.add(g, replicas[shard].gradients.pointer, count: parameterCount)  // the same additions, 16 lanes at a time
+            SIMDLoops.add(g, replicas[shard].gradients.pointer + start, count: count)  // the same additions, 16 lanes at a time
         }
     }
 

@@ -33,6 +33,12 @@ public enum GradientClipping: Equatable, Sendable {
         }
     }
 
+    /// Whether it clips each value on its own (so that any slice of the gradients can be clipped alone).
+    public var isElementWise: Bool {
+        if case .norm = self { return false }
+        return true
+    }
+
     /// Clips the gradients `g` in place, tensor by tensor (`tensors` are their flat ranges).
     public func apply(_ g: UnsafeMutablePointer<Float>, tensors: [Range<Int>]) {
         switch self {

@@ -42,14 +42,45 @@ public final class Optimizer {
     /// Applies `clipping` to the gradients in place, as Keras does before an update.
     public func clip(_ g: UnsafeMutablePointer<Float>) { clipping.apply(g, tensors: tensors) }
 
-    /// One update of `count` parameters `w` with gradients `g`: Keras's order, the decoupled weight
-    /// decay `w -= w·wd·lr` (float32, with the update's rate) before the rule's update.
+    /// Whether `clip(_:range:)` may clip slices of the gradients: clipvalue and no clipping work element
+    /// by element; clipnorm needs each tensor's whole norm, summed in order by `clip(_:)`.
+    public var clipsElementWise: Bool { clipping.isElementWise }
+
+    /// Applies element-wise clipping (see `clipsElementWise`) to the gradients `range` of `g` only.
+    public func clip(_ g: UnsafeMutablePointer<Float>, range: Range<Int>) {
+        precondition(clipping.isElementWise, "clipnorm clips whole tensors")
+        clipping.apply(g, tensors: [range])
+    }
+
+    /// One update of `count` parameters `w` with gradients `g`: `beginStep` then `apply` on them all.
     public func step(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int) {
+        apply(beginStep(), w, g, range: 0..<count)
+    }
+
+    /// Counts the next update and fixes its rate: once per batch, however many slices `apply` it.
+    public func beginStep() -> OptimizerStep {
         let rate = learningRate
         iterations += 1
-        if let weightDecay = config.weightDecay {
-            st_weight_decay(w, count, Float(weightDecay), Float(rate))  // w -= w * wd * lr
-        }
-        config.rule.update(w, g, slots: slotPointers, count: count, step: iterations, learningRate: rate)
+        return OptimizerStep(number: iterations, learningRate: rate)
     }
+
+    /// The update `step` on the parameters `range` of `w`, with gradients `g`: Keras's order, the
+    /// decoupled weight decay `w -= w·wd·lr` (float32, with the update's rate) before the rule's update.
+    /// Both work element by element, so slices applied on any threads give the whole update's bytes.
+    public func apply(_ step: OptimizerStep, _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, range: Range<Int>) {
+        let (start, count) = (range.lowerBound, range.count)
+        if let weightDecay = config.weightDecay {
+            st_weight_decay(w + start, count, Float(weightDecay), Float(step.learningRate))  // w -= w * wd * lr
+        }
+        let slots = start == 0 ? slotPointers : slotPointers.map { $0 + start }
+        config.rule.update(w + start, g + start, slots: slots, count: count, step: step.number, learningRate: step.learningRate)
+    }
+}
+
+/// One update's number (from 1) and learning rate, fixed by `Optimizer.beginStep` before its slices are applied.
+public struct OptimizerStep: Equatable, Sendable {
+    /// Keras's `iterations` after the update: what Adam's bias correction uses.
+    public let number: Int
+    /// The rate, from the schedule at the step count before the update (or the override).
+    public let learningRate: Double
 }

@@ -21,7 +21,8 @@ public protocol OptimizerRule: Equatable, Sendable {
     /// Names of the per-parameter state it keeps (Adam's `m` and `v`), each as large as the parameters.
     var slotNames: [String] { get }
     /// One update of `count` parameters `w` with gradients `g`: `step` is the update's number from 1,
-    /// `learningRate` the rate for it; `slots` are the buffers named by `slotNames`.
+    /// `learningRate` the rate for it; `slots` are the buffers named by `slotNames`. It must work element
+    /// by element: the trainer updates slices of the buffers on several threads, at any offset.
     func update(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, slots: [UnsafeMutablePointer<Float>],
                 count: Int, step: Int, learningRate: Double)
 }

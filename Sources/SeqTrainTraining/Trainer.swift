@@ -127,15 +127,32 @@ public final class Trainer {
                 let sums = runShards(batch, training: (epoch, step))
                 let loss = sums[0] / (Double(batch.count) * lossElements)
                 guard loss.isFinite else { throw NonFiniteLossError(epoch: epoch, batch: step, value: loss) }
-                model.reduceGradients(batch: batch.count)
-                optimizer.clip(model.gradients.pointer)
-                optimizer.step(model.parameters.pointer, model.gradients.pointer, count: model.parameterCount)
+                updateParameters(batch: batch.count)
                 for i in totals.indices { totals[i] += sums[i] }
                 seen += batch.count
                 onBatch(step, totals[0] / (Double(seen) * lossElements))
             }
         }
         return means(totals, samples: seen)
+    }
+
+    /// Sums the shards' gradients, clips them and takes one optimizer step, each thread on its own slice
+    /// of the parameters: every value gets the same operations in the same order on any number of
+    /// threads. clipnorm's per-tensor norms are summed whole, in order, between the sum and the update.
+    private func updateParameters(batch: Int) {
+        let step = optimizer.beginStep()  // once per batch: the count and rate that schedules read
+        let w = model.parameters.pointer, g = model.gradients.pointer, count = model.parameterCount
+        if optimizer.clipsElementWise {
+            pool.runSlices(of: count) { [model, optimizer] range in
+                model.reduceGradients(batch: batch, range: range)
+                optimizer.clip(g, range: range)
+                optimizer.apply(step, w, g, range: range)
+            }
+        } else {
+            pool.runSlices(of: count) { [model] range in model.reduceGradients(batch: batch, range: range) }
+            optimizer.clip(g)
+            pool.runSlices(of: count) { [optimizer] range in optimizer.apply(step, w, g, range: range) }
+        }
     }
 
     /// The loss and metrics of the current weights on a split.

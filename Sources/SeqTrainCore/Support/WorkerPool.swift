@@ -67,6 +67,15 @@ public final class WorkerPool {
         shared.body = nil
     }
 
+    /// Runs `body` on contiguous slices of `0..<count`, one per thread, and returns when all are done.
+    /// Slices start at multiples of `alignment` elements (16 floats: a cache line of a 64-byte aligned
+    /// buffer, so two threads never write the same line); with one thread, `body(0..<count)` runs here.
+    public func runSlices(of count: Int, alignment: Int = 16, _ body: @escaping (Range<Int>) -> Void) {
+        guard threadCount > 1, count > alignment else { return body(0..<count) }
+        let size = ((count + threadCount - 1) / threadCount + alignment - 1) / alignment * alignment  // the last may be shorter
+        run((count + size - 1) / size) { slice in body(slice * size..<min(count, (slice + 1) * size)) }
+    }
+
     /// The cores this process may use.
     public static var availableCores: Int { ProcessInfo.processInfo.activeProcessorCount }
 }
