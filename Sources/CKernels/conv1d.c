@@ -101,19 +101,21 @@ static void weight_gradient_avx2(const st_conv_geometry *g, const float *x, cons
 
 // ---------------------------------------------------------------------------------------------
 // AVX-512: one vector of samples by NO outputs per tile (NO accumulators), each weight broadcast from memory.
+// FULL tiles (16 samples, every tap inside the sequence) load and store without masks or padding checks:
+// a masked load costs an extra micro-op, a tenth of the inner loop of a 20-filter layer.
 __attribute__((target("avx512f,fma"), always_inline))
-static inline void apply_tile512(const int NO, const st_conv_geometry *g, long i, long b0, __mmask16 lanes, long o0,
-                                 const float *in, const float *w, const float *bias, int relu, float *out) {
+static inline void apply_tile512(const int NO, const int FULL, const st_conv_geometry *g, long i, long b0, __mmask16 lanes,
+                                 long o0, const float *in, const float *w, const float *bias, int relu, float *out) {
     const long B = g->batch, P = g->in_dim;
     __m512 acc[24];
 #pragma clang loop unroll(full)
     for (int o = 0; o < NO; o++) acc[o] = _mm512_setzero_ps();
     for (long q = 0; q < g->taps; q++) {
-        const long m = g->order[q], s = source_step(g, i, m);
-        if (s < 0) continue;
-        const float *wm = w + m * g->w_tap + o0;
+        const long m = g->order[q], s = FULL ? i + g->shift[m] : source_step(g, i, m);
+        if (!FULL && s < 0) continue;
+        const float *wm = w + m * g->w_tap + o0, *xs = in + s * P * B + b0;
         for (long p = 0; p < P; p++) {
-            const __m512 xv = _mm512_maskz_loadu_ps(lanes, in + (s * P + p) * B + b0);
+            const __m512 xv = FULL ? _mm512_loadu_ps(xs + p * B) : _mm512_maskz_loadu_ps(lanes, xs + p * B);
             const float *wp = wm + p * g->w_in;
 #pragma clang loop unroll(full)
             for (int o = 0; o < NO; o++) acc[o] = _mm512_fmadd_ps(xv, _mm512_set1_ps(wp[o]), acc[o]);
@@ -124,19 +126,31 @@ static inline void apply_tile512(const int NO, const st_conv_geometry *g, long i
     for (int o = 0; o < NO; o++) {
         __m512 v = bias ? _mm512_add_ps(acc[o], _mm512_set1_ps(bias[o0 + o])) : acc[o];
         if (relu) v = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(zero, v, _CMP_GE_OQ), zero);  // 0 >= v ? 0 : v
-        _mm512_mask_storeu_ps(out + (i * g->out_dim + o0 + o) * B + b0, lanes, v);
+        float *y = out + (i * g->out_dim + o0 + o) * B + b0;
+        if (FULL) _mm512_storeu_ps(y, v); else _mm512_mask_storeu_ps(y, lanes, v);
     }
 }
 
-#define APPLY_CASE(n) case n: apply_tile512(n, g, i, b0, lanes, o0, in, w, bias, relu, out); break;
+#define APPLY_CASE(n)                                                                                \
+    case n:                                                                                          \
+        if (full) apply_tile512(n, 1, g, i, b0, lanes, o0, in, w, bias, relu, out);                  \
+        else apply_tile512(n, 0, g, i, b0, lanes, o0, in, w, bias, relu, out);                       \
+        break;
 
 // Outputs in blocks of up to 24 (the registers hold 24 accumulators besides the input), as even as possible.
 __attribute__((target("avx512f,fma")))
 static void apply_avx512(const st_conv_geometry *g, const float *in, const float *w, const float *bias, int relu, float *out) {
     const long O = g->out_dim, blocks = (O + 23) / 24, width = (O + blocks - 1) / blocks;
+    // The output steps that read an input step through every tap: [inside_from, inside_to).
+    long inside_from = 0, inside_to = g->steps_out;
+    for (long m = 0; m < g->taps; m++) {
+        if (-g->shift[m] > inside_from) inside_from = -g->shift[m];
+        if (g->steps_in - g->shift[m] < inside_to) inside_to = g->steps_in - g->shift[m];
+    }
     for (long i = 0; i < g->steps_out; i++)
         for (long b0 = 0; b0 < g->batch; b0 += LANES) {
             const __mmask16 lanes = lanes16(g->batch - b0);
+            const int full = lanes == 0xffff && i >= inside_from && i < inside_to;
             for (long o0 = 0; o0 < O; o0 += width) {
                 switch (min_long(width, O - o0)) {
                     APPLY_CASE(1) APPLY_CASE(2) APPLY_CASE(3) APPLY_CASE(4) APPLY_CASE(5) APPLY_CASE(6)

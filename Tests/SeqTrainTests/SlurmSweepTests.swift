@@ -7,16 +7,26 @@ import XCTest
 final class SlurmSweepTests: XCTestCase {
     override class func setUp() {
         super.setUp()
+        clusterProblem = startCluster()
+    }
+
+    /// Runs `local-cluster.sh up` (idempotent) and returns what went wrong, or nil. Waits at most
+    /// `seconds` (installing the packages takes a few minutes), so that a start that never ends fails.
+    static func startCluster(seconds: Int = 600) -> String? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [repositoryRoot + "/scripts/slurm/local-cluster.sh", "up"]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
-        try? process.run()
+        let ended = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in ended.signal() }
+        do { try process.run() } catch { return "cannot run local-cluster.sh: \(error)" }
+        guard ended.wait(timeout: .now() + .seconds(seconds)) == .success else {
+            return "local-cluster.sh up did not end within \(seconds) s (a daemon holding this process's pipe or socket?)"
+        }
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        clusterProblem = process.terminationStatus == 0 ? nil : "the local Slurm cluster did not start:\n" + text
+        return process.terminationStatus == 0 ? nil : "the local Slurm cluster did not start:\n" + text
     }
 
     static var clusterProblem: String?
@@ -157,6 +167,27 @@ final class SlurmSweepTests: XCTestCase {
         let spec = try XCTUnwrap(ExperimentParser.sweepSpec(path: folder + "/halving.yaml"))
         XCTAssertEqual(spec.points, try XCTUnwrap(ExperimentParser.sweepSpec(path: folder + "/halving.yaml")).points)
         XCTAssertEqual(spec.points.count, 4)
+    }
+
+    /// A cluster started from a Swift process: the daemons must not keep the descriptors they were started
+    /// with. munged kept the socket by which Foundation's `Process` learns that its child ended, so
+    /// `swift test` on a machine whose cluster was down waited forever in this class's set-up.
+    func testStartingTheClusterFromSwiftEndsAndLeavesTheDaemonsNoDescriptorOfTheCaller() throws {
+        _ = try runTool("/bin/bash", [repositoryRoot + "/scripts/slurm/local-cluster.sh", "down"])
+        XCTAssertNil(Self.startCluster(seconds: 120))
+        // Every pipe and socket this test process holds, by inode; none of them may be open in a daemon.
+        func inodes(_ pid: String) -> Set<String> {
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+            return Set(fds.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)") }
+                .filter { $0.hasPrefix("pipe:") || $0.hasPrefix("socket:") })
+        }
+        let mine = inodes("self")
+        for daemon in ["munged", "slurmctld", "slurmd"] {
+            let pid = try String(contentsOfFile: "/tmp/seqtrain-slurm/run/\(daemon).pid", encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: "/proc/\(pid)"), "\(daemon) runs")
+            XCTAssertTrue(inodes(pid).isDisjoint(with: mine), "\(daemon) holds a descriptor of the process that started it")
+        }
     }
 
     /// Runs a tool and returns its output.

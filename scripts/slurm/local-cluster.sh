@@ -178,7 +178,7 @@ start_munge() {
   say "starting munged"
   # setpriv execs munged as the munge user without a process of its own in between; munged then
   # daemonises and writes its pidfile, which we copy to our run folder so that 'down' stops it.
-  setpriv --reuid=munge --regid=munge --init-groups /usr/sbin/munged --force \
+  without_inherited_fds setpriv --reuid=munge --regid=munge --init-groups /usr/sbin/munged --force \
     --pid-file=/run/munge/munged.pid
   for _ in $(seq 1 50); do
     munge_works && break
@@ -196,7 +196,7 @@ start_slurmctld() {
     die "a slurmctld that this script did not start is running (pid $(pgrep -x slurmctld | tr '\n' ' ')); stop it first"
   fi
   say "starting slurmctld"
-  slurmctld || { show_logs; die "slurmctld did not start"; }
+  without_inherited_fds slurmctld || { show_logs; die "slurmctld did not start"; }
 }
 
 start_slurmd() {
@@ -207,7 +207,20 @@ start_slurmd() {
     die "a slurmd that this script did not start is running (pid $(pgrep -x slurmd | tr '\n' ' ')); stop it first"
   fi
   say "starting slurmd"
-  slurmd || { show_logs; die "slurmd did not start"; }
+  without_inherited_fds slurmd || { show_logs; die "slurmd did not start"; }
+}
+
+# Runs "$@" (a daemon) without the file descriptors this script inherited beyond 0, 1 and 2. A daemon
+# keeps what it inherits, so a caller that waits for its pipes to close, or for the socket that Swift's
+# Foundation.Process watches to learn that its child ended, would otherwise wait for the daemon to stop.
+without_inherited_fds() {
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null; fi
+    done
+    exec "$@"
+  )
 }
 
 stop_pidfile() { # pidfile name
