@@ -13,20 +13,37 @@ final class SlurmSweepTests: XCTestCase {
     /// Runs `local-cluster.sh up` (idempotent) and returns what went wrong, or nil. Waits at most
     /// `seconds` (installing the packages takes a few minutes), so that a start that never ends fails.
     static func startCluster(seconds: Int = 600) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [repositoryRoot + "/scripts/slurm/local-cluster.sh", "up"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        let ended = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in ended.signal() }
-        do { try process.run() } catch { return "cannot run local-cluster.sh: \(error)" }
-        guard ended.wait(timeout: .now() + .seconds(seconds)) == .success else {
+        let ran: (status: Int32, output: String)?
+        do { ran = try runBounded("/bin/bash", [repositoryRoot + "/scripts/slurm/local-cluster.sh", "up"], seconds: seconds) } catch {
+            return "cannot run local-cluster.sh: \(error)"
+        }
+        guard let ran else {
             return "local-cluster.sh up did not end within \(seconds) s (a daemon holding this process's pipe or socket?)"
         }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return process.terminationStatus == 0 ? nil : "the local Slurm cluster did not start:\n" + text
+        return ran.status == 0 ? nil : "the local Slurm cluster did not start:\n" + ran.output
+    }
+
+    /// Runs a tool and returns its status and output (stdout and stderr), or nil when it has not both
+    /// ended and closed its output within `seconds`. The output is read while it runs: a pipe holds
+    /// 64 KiB, and a tool that writes more (apt-get's install log) waits until someone reads it.
+    static func runBounded(_ path: String, _ arguments: [String], seconds: Int) throws -> (status: Int32, output: String)? {
+        final class Box: @unchecked Sendable { var data = Data() }  // written by the reader, read after `read` signals
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let output = Pipe(), box = Box()
+        process.standardOutput = output
+        process.standardError = output
+        let ended = DispatchSemaphore(value: 0), read = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in ended.signal() }
+        try process.run()
+        DispatchQueue.global().async {
+            box.data = output.fileHandleForReading.readDataToEndOfFile()
+            read.signal()
+        }
+        let deadline = DispatchTime.now() + .seconds(seconds)
+        guard ended.wait(timeout: deadline) == .success, read.wait(timeout: deadline) == .success else { return nil }
+        return (process.terminationStatus, String(decoding: box.data, as: UTF8.self))
     }
 
     static var clusterProblem: String?
@@ -188,6 +205,15 @@ final class SlurmSweepTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: "/proc/\(pid)"), "\(daemon) runs")
             XCTAssertTrue(inodes(pid).isDisjoint(with: mine), "\(daemon) holds a descriptor of the process that started it")
         }
+    }
+
+    /// The set-up's bounded run reads what the script writes as it goes: apt-get's log, or show_logs'
+    /// 120 lines, may fill the pipe, and a reader that waited for the end first waited out its bound.
+    func testABoundedRunReadsMoreOutputThanAPipeHolds() throws {
+        let ran = try Self.runBounded("/bin/bash", ["-c", "head -c 200000 /dev/zero | tr '\\0' x; exit 3"], seconds: 20)
+        XCTAssertEqual(ran?.status, 3)
+        XCTAssertEqual(ran?.output.count, 200_000)
+        XCTAssertEqual(ran.map { Set($0.output) }, ["x"])
     }
 
     /// Runs a tool and returns its output.
