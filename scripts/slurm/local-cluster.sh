@@ -215,7 +215,7 @@ start_slurmd() {
 # Foundation.Process watches to learn that its child ended, would otherwise wait for the daemon to stop.
 without_inherited_fds() {
   (
-    for fd in /proc/$BASHPID/fd/*; do
+    for fd in "/proc/$BASHPID/fd"/*; do
       fd=${fd##*/}
       if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null; fi
     done
