@@ -199,8 +199,10 @@ final class SlurmSweepTests: XCTestCase {
                 .filter { $0.hasPrefix("pipe:") || $0.hasPrefix("socket:") })
         }
         let mine = inodes("self")
-        for daemon in ["munged", "slurmctld", "slurmd"] {
-            let pid = try String(contentsOfFile: "/tmp/seqtrain-slurm/run/\(daemon).pid", encoding: .utf8)
+        // munged's own pidfile: the script copies it to its run folder only when it started munged itself.
+        for (daemon, pidfile) in [("munged", "/run/munge/munged.pid"), ("slurmctld", "/tmp/seqtrain-slurm/run/slurmctld.pid"),
+                                  ("slurmd", "/tmp/seqtrain-slurm/run/slurmd.pid")] {
+            let pid = try String(contentsOfFile: pidfile, encoding: .utf8)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             XCTAssertTrue(FileManager.default.fileExists(atPath: "/proc/\(pid)"), "\(daemon) runs")
             XCTAssertTrue(inodes(pid).isDisjoint(with: mine), "\(daemon) holds a descriptor of the process that started it")
