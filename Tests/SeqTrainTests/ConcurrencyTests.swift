@@ -101,6 +101,24 @@ final class ConcurrencyTests: XCTestCase {
         XCTAssertEqual(csv.components(separatedBy: ",interrupted,").count, 3, csv, file: file, line: line)
     }
 
+    /// Slurm's commands (and the tests' seqtrain) run through `ChildProcesses.capture`, which must read
+    /// both pipes as the child writes: one that writes more than a pipe holds to standard error before
+    /// closing its output blocked a reader that read the output to its end first.
+    func testCaptureReadsBothPipesWhileTheChildWrites() throws {
+        final class Result: @unchecked Sendable { var value: (status: Int32, output: String, error: String)? }
+        let result = Result(), done = DispatchSemaphore(value: 0)
+        let script = "head -c 200000 /dev/zero | tr '\\0' e >&2; head -c 100000 /dev/zero | tr '\\0' o; exit 4"
+        Thread.detachNewThread {
+            result.value = try? ChildProcesses.capture("/bin/bash", ["-c", script])
+            done.signal()
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 60), .success, "capture never returned")
+        let ran = try XCTUnwrap(result.value)
+        XCTAssertEqual(ran.status, 4)
+        XCTAssertEqual(ran.output, String(repeating: "o", count: 100_000))
+        XCTAssertEqual(ran.error, String(repeating: "e", count: 200_000))
+    }
+
     func testCtrlCToTheSweepsProcessGroupStopsEveryChild() throws {
         let folder = try folderWithConfig()
         let (sweep, children) = try startSweep(folder)

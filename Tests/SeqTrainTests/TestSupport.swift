@@ -107,18 +107,8 @@ func startSeqtrain(_ arguments: [String], in folder: String, log: String) throws
 
 /// Runs `seqtrain` to completion and returns its exit status and output.
 func runSeqtrain(_ arguments: [String], in folder: String) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = seqtrainExecutable
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: folder)
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    let ran = try ChildProcesses.capture(seqtrainExecutable.path, arguments, in: folder)
+    return (ran.status, ran.output, ran.error)
 }
 
 /// Runs `body` once per instruction set the CPU has (0 plain C, 1 AVX2, 2 AVX-512) and returns each

@@ -34,6 +34,28 @@ public enum ChildProcesses {
 
     /// Restores the default actions of SIGINT and SIGTERM.
     public static func uninstall() { st_stop_uninstall() }
+
+    /// Runs `path` with `arguments` (in `folder`, or here) to its end; returns its exit status, standard
+    /// output and standard error. Both pipes are read while it runs: a pipe holds 64 KiB, and a child
+    /// that fills the one not being read waits for a reader forever.
+    public static func capture(_ path: String, _ arguments: [String], in folder: String? = nil) throws
+        -> (status: Int32, output: String, error: String)
+    {
+        final class Collected: @unchecked Sendable { var data = Data() }  // written before `reading` is left
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
+        let out = Pipe(), err = Pipe(), error = Collected(), reading = DispatchGroup()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        DispatchQueue.global().async(group: reading) { error.data = err.fileHandleForReading.readDataToEndOfFile() }
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        reading.wait()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error.data, as: UTF8.self))
+    }
 }
 
 /// The children running now, from any thread.

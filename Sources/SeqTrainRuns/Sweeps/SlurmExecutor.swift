@@ -183,15 +183,6 @@ public struct SlurmExecutor: SweepExecutor {
             throw SlurmError(description: "\(name) is not on the PATH: is this a Slurm login node? "
                 + "(scripts/slurm/local-cluster.sh up starts a one-node cluster on this machine)")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile(), error = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self))
+        return try ChildProcesses.capture(path, arguments)
     }
 }
