@@ -27,10 +27,14 @@ static inline long source_step(const st_conv_geometry *g, long i, long m) {
     return s >= 0 && s < g->steps_in ? s : -1;
 }
 
+// The output steps that read an input step through tap m, not the padding: [first_inside, end_inside).
+static inline long first_inside(const st_conv_geometry *g, long m) { return g->shift[m] < 0 ? -g->shift[m] : 0; }
+static inline long end_inside(const st_conv_geometry *g, long m) { return min_long(g->steps_out, g->steps_in - g->shift[m]); }
+
 // A tap through which every output step reads an input step (no padding), or -1.
 static long covering_tap(const st_conv_geometry *g) {
     for (long m = 0; m < g->taps; m++)
-        if (g->shift[m] >= 0 && g->steps_in - g->shift[m] >= g->steps_out) return m;
+        if (first_inside(g, m) == 0 && end_inside(g, m) == g->steps_out) return m;
     return -1;
 }
 
@@ -144,8 +148,8 @@ static void apply_avx512(const st_conv_geometry *g, const float *in, const float
     // The output steps that read an input step through every tap: [inside_from, inside_to).
     long inside_from = 0, inside_to = g->steps_out;
     for (long m = 0; m < g->taps; m++) {
-        if (-g->shift[m] > inside_from) inside_from = -g->shift[m];
-        if (g->steps_in - g->shift[m] < inside_to) inside_to = g->steps_in - g->shift[m];
+        if (first_inside(g, m) > inside_from) inside_from = first_inside(g, m);
+        inside_to = min_long(inside_to, end_inside(g, m));
     }
     for (long i = 0; i < g->steps_out; i++)
         for (long b0 = 0; b0 < g->batch; b0 += LANES) {
@@ -176,8 +180,7 @@ static inline void weight_tile512(const int NR, const int NV, const st_conv_geom
     for (int r = 0; r < NR; r++)
         for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
     // The output steps whose input step through tap m is inside the sequence: one run, no padding checks.
-    const long first = g->shift[m] < 0 ? -g->shift[m] : 0, end = min_long(g->steps_out, g->steps_in - g->shift[m]);
-    for (long i = first; i < end; i++) {
+    for (long i = first_inside(g, m), end = end_inside(g, m); i < end; i++) {
         const float *xs = x + ((i + g->shift[m]) * F + f0) * B, *ds = d + i * B * C + c0;
         for (long b = 0; b < B; b++) {
             __m512 dv[4];
