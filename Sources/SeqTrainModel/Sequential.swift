@@ -156,10 +156,7 @@ public final class Sequential {
         }
     }
 
-    /// Sums the replicas' gradients into `gradients`, in shard order (shards that had rows only).
-    public func reduceGradients(batch: Int) { reduceGradients(batch: batch, range: 0..<parameterCount) }
-
-    /// Sums the replicas' gradients `range` into `gradients`, as `reduceGradients(batch:)` does for all:
+    /// Sums the replicas' gradients `range` into `gradients`, in shard order (shards that had rows only):
     /// each value's additions are its own, so slices summed on any threads give the same bytes.
     public func reduceGradients(batch: Int, range: Range<Int>) {
         let (start, count) = (range.lowerBound, range.count)
