@@ -42,11 +42,8 @@ public final class Optimizer {
     /// Applies `clipping` to the gradients in place, as Keras does before an update.
     public func clip(_ g: UnsafeMutablePointer<Float>) { clipping.apply(g, tensors: tensors) }
 
-    /// Whether `clip(_:range:)` may clip slices of the gradients: clipvalue and no clipping work element
-    /// by element; clipnorm needs each tensor's whole norm, summed in order by `clip(_:)`.
-    public var clipsElementWise: Bool { clipping.isElementWise }
-
-    /// Applies element-wise clipping (see `clipsElementWise`) to the gradients `range` of `g` only.
+    /// Applies element-wise clipping (`clipping.isElementWise`: clipvalue or none; clipnorm needs each
+    /// tensor's whole norm, summed in order by `clip(_:)`) to the gradients `range` of `g` only.
     public func clip(_ g: UnsafeMutablePointer<Float>, range: Range<Int>) {
         precondition(clipping.isElementWise, "clipnorm clips whole tensors")
         clipping.apply(g, tensors: [range])

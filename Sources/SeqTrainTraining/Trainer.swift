@@ -142,7 +142,7 @@ public final class Trainer {
     private func updateParameters(batch: Int) {
         let step = optimizer.beginStep()  // once per batch: the count and rate that schedules read
         let w = model.parameters.pointer, g = model.gradients.pointer, count = model.parameterCount
-        if optimizer.clipsElementWise {
+        if optimizer.clipping.isElementWise {
             pool.runSlices(of: count) { [model, optimizer] range in
                 model.reduceGradients(batch: batch, range: range)
                 optimizer.clip(g, range: range)

@@ -67,8 +67,8 @@ final class ParallelStepTests: XCTestCase {
     func testClipValueOnSlicesEqualsTheWholeClip() {
         let tensors = [0..<7, 7..<40, 40..<41, 41..<100]
         let optimizer = Optimizer(OptimizerConfig(SGDConfig()), parameterCount: 100, clipping: .value(0.5), tensors: tensors)
-        XCTAssertTrue(optimizer.clipsElementWise)
-        XCTAssertFalse(Optimizer(OptimizerConfig(SGDConfig()), parameterCount: 100, clipping: .norm(1)).clipsElementWise)
+        XCTAssertTrue(optimizer.clipping.isElementWise)
+        XCTAssertFalse(Optimizer(OptimizerConfig(SGDConfig()), parameterCount: 100, clipping: .norm(1)).clipping.isElementWise)
         var random = SplitMixRandom(seed: 8, purpose: "clip")
         let g0 = values(100, &random)
         var whole = g0
