@@ -219,15 +219,5 @@ final class SlurmSweepTests: XCTestCase {
     }
 
     /// Runs a tool and returns its output.
-    func runTool(_ path: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
-    }
+    func runTool(_ path: String, _ arguments: [String]) throws -> String { try ChildProcesses.capture(path, arguments).output }
 }
